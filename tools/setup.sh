@@ -38,7 +38,7 @@ packages=(
 	libhyperscan-dev dpdk-dev libdpdk-dev libjemalloc-dev liburcu-dev
 	libcriterion-dev libutf8proc-dev libopencc-dev opencc iso-codes
 	libfyaml-dev libmsgpack-dev libcjson-dev libcsv-dev libssl-dev
-	libmicrohttpd-dev libpcap-dev
+	libmicrohttpd-dev libpcap-dev libxxhash-dev
 	ripgrep hyperfine valgrind gnuplot-nox jq iproute2 procps
 	ca-certificates curl
 )
