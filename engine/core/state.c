@@ -1,0 +1,1387 @@
+/* sluice — buyer totals and consignee windows (include/sluice/state.h).
+ *
+ * Two liburcu lock-free hash tables (cds_lfht, QSBR flavour), one for buyers
+ * and one for split windows.  Entries come from per-worker pools carved out
+ * of one mmap'ed region reserved at open (pages are touched on first use),
+ * so the data plane never allocates.  The values that change are single
+ * 64-bit words updated by compare-and-swap:
+ *
+ *   buyer slot  = year << 48 | released total      (slot index: year & 1)
+ *   window word = parcels << 48 | value             (both saturate)
+ *
+ * Both only grow (within a year / a window), which makes the write-ahead log
+ * simple: a record carries the word *after* the change, and replay merges
+ * by taking the maximum.  Replay is therefore idempotent and order-free, so
+ * a snapshot taken while workers keep writing ("fuzzy") plus the logs after
+ * it rebuilds exactly the state an uninterrupted run had.  docs/state.md.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <urcu-qsbr.h>
+#include <urcu/lfstack.h>
+#include <urcu/rculfhash.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <sluice/state.h>
+
+#define MONEY_BITS 48
+#define MONEY_MASK ((UINT64_C(1) << MONEY_BITS) - 1)
+#define TAG_MAX	   UINT64_C(0xffff)
+
+/* ------------------------------------------------------------- records */
+
+/* One WAL / snapshot record, 32 bytes, host byte order (the files are a
+ * machine's own state, not an interchange format). */
+struct rec {
+	uint32_t type_len; /* REC_* in the low 8 bits; window length in
+			      minutes in the high 24 (windows only) */
+	uint32_t start;	   /* window start, minutes CST (windows only) */
+	uint64_t k0, k1;   /* buyer key, 0 | consignee hash */
+	uint64_t word;	   /* slot word / window word after the change */
+};
+
+enum { REC_BUYER = 1, REC_WINDOW = 2 };
+
+/* Records are written in blocks: this header, then n records.  A block
+ * whose checksum fails is a torn write: it and what follows are cut. */
+struct blk {
+	uint32_t magic; /* BLK_MAGIC */
+	uint32_t n;	/* records that follow */
+	uint64_t sum;	/* XXH3-64 of the n records */
+};
+
+#define BLK_MAGIC  UINT32_C(0x4b4c4253) /* "SBLK" */
+#define FILE_MAGIC "SLSTATE1"
+#define SNAP_BLOCK 4096 /* records per snapshot block */
+
+/* Every file starts with this header. */
+struct fhdr {
+	char magic[8];	/* FILE_MAGIC */
+	uint32_t kind;	/* 1 = WAL, 2 = snapshot */
+	uint32_t rsize; /* sizeof(struct rec): refuses foreign layouts */
+};
+
+/* --------------------------------------------------------------- nodes */
+
+struct buyer {
+	struct cds_lfht_node node; /* first: a free entry is a cds_lfs_node */
+	uint64_t key;		   /* written before publication, then fixed */
+	uint64_t slot[2];	   /* atomic; year << 48 | total */
+};
+
+struct window {
+	struct cds_lfht_node node; /* first, as above */
+	uint64_t c0, c1;	   /* consignee hash; fixed once published */
+	uint32_t start, len;	   /* minutes CST; fixed once published */
+	uint64_t word;		   /* atomic; count << 48 | value */
+};
+
+/* A node pool: `cap` entries of `esize` bytes at `base` (part of the
+ * state's one mapping).  Read-write by the owning worker only, except
+ * `back`, onto which the control plane pushes reclaimed entries. */
+struct pool {
+	char *base;
+	size_t esize;
+	uint64_t cap;
+	uint64_t next;		     /* entries never used start here */
+	struct cds_lfs_node *free;   /* private free list */
+	struct __cds_lfs_stack back; /* pushed by the control plane after a
+					grace period; popped whole here */
+};
+
+/* Per-worker state.  The first group is written by the worker only (and
+ * read by the control plane with relaxed or acquire loads); `tail` is
+ * written by the control plane only.  Cache-aligned: nothing shared for
+ * writing between workers. */
+struct worker {
+	struct pool bp, wp;  /* buyer and window pools */
+	uint64_t head;	     /* WAL records appended (release store) */
+	uint64_t tail_cache; /* last tail seen, to skip the shared load */
+	int64_t max_minute;  /* newest window start + len seen */
+	int32_t max_year;    /* newest year seen by buyer_add */
+	uint64_t n_buyers, n_windows, no_node, wal_full, too_old, over_limit;
+	struct rec *ring; /* wal_ring records, NULL when memory-only */
+	uint64_t mask;	  /* ring size - 1 */
+
+	uint64_t tail __attribute__((aligned(64))); /* control: drained */
+	uint64_t flush_head; /* control: head taken by the running flush */
+	uint64_t freed_buyers, freed_windows; /* control: reclaimed */
+} __attribute__((aligned(64)));
+
+struct sl_state {
+	struct sl_state_config cfg;
+	struct cds_lfht *buyers, *windows;
+	struct worker *w; /* cfg.n_workers of them */
+	void *map;	  /* all pools */
+	size_t map_len;
+
+	/* control plane only, under ctl */
+	pthread_mutex_t ctl;
+	char *dir; /* NULL: memory only */
+	int lock_fd, wal_fd;
+	uint64_t gen;	   /* generation of the current snapshot/WAL */
+	uint64_t wal_size; /* bytes of the current WAL known good */
+	char *wbuf;	   /* flush buffer: header + every ring */
+	size_t wbuf_cap;
+	uint64_t expired, wal_records, wal_flushes, replayed, torn_bytes;
+};
+
+static inline uint64_t ld(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void st_relaxed(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+/* Counters are written by one thread and read by others: a relaxed
+ * increment without a locked instruction. */
+static inline void bump(uint64_t *p)
+{
+	st_relaxed(p, ld(p) + 1);
+}
+
+/* ------------------------------------------------------------ calendar */
+
+/* Days since 1970-01-01 to a proleptic Gregorian year (H. Hinnant's
+ * civil_from_days, year part only). */
+static int year_from_days(int64_t z)
+{
+	int64_t era, doe, yoe, doy, mp, y;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	return (int)(y + (mp >= 10));
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int sl_cst_year(int64_t t)
+{
+	return year_from_days(floor_div(t + SL_CST_OFFSET_S, 86400));
+}
+
+int64_t sl_cst_minute(int64_t t)
+{
+	return floor_div(t + SL_CST_OFFSET_S, 60);
+}
+
+/* -------------------------------------------------------------- hashing */
+
+uint64_t sl_state_buyer_key(uint8_t id_type, const char *id, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	/* 1 == SL_IDT_ID_CARD (types-t.h); the check character (last) is a
+	 * function of the 17 digits before it, so it adds nothing. */
+	if (id_type == 1 && len == 18) {
+		for (i = 0; i < 17 && id[i] >= '0' && id[i] <= '9'; i++)
+			v = v * 10 + (uint64_t)(id[i] - '0');
+		if (i == 17)
+			return v; /* < 10^17 < 2^57 */
+	}
+	v = XXH3_64bits_withSeed(id, len, id_type);
+	return v | (UINT64_C(1) << 63);
+}
+
+static inline unsigned long buyer_hash(uint64_t key)
+{
+	return (unsigned long)XXH3_64bits(&key, sizeof(key));
+}
+
+static inline unsigned long window_hash(const struct sl_window_key *k)
+{
+	uint64_t b[3] = {k->consignee[0], k->consignee[1],
+			 (uint64_t)k->start_min << 32 | k->len_min};
+
+	return (unsigned long)XXH3_64bits(b, sizeof(b));
+}
+
+static int buyer_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct buyer *b = caa_container_of(node, struct buyer, node);
+
+	return ld(&b->key) == *(const uint64_t *)key;
+}
+
+/* The fixed fields are read with relaxed atomics: publication through
+ * cds_lfht orders them already, and this keeps ThreadSanitizer (which does
+ * not see inside liburcu) from reporting the hand-off as a race. */
+static int window_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct window *w = caa_container_of(node, struct window, node);
+	const struct sl_window_key *k = key;
+
+	return ld(&w->c0) == k->consignee[0] && ld(&w->c1) == k->consignee[1] &&
+	       __atomic_load_n(&w->start, __ATOMIC_RELAXED) == k->start_min &&
+	       __atomic_load_n(&w->len, __ATOMIC_RELAXED) == k->len_min;
+}
+
+/* ---------------------------------------------------------------- pools */
+
+static void *pool_get(struct pool *p)
+{
+	struct cds_lfs_node *n = p->free;
+	struct cds_lfs_head *h;
+
+	if (n) {
+		p->free = n->next;
+		return n;
+	}
+	if (p->next < p->cap)
+		return p->base + p->next++ * p->esize;
+	/* Single consumer of `back`: pop_all needs no other synchronisation
+	 * (urcu/lfstack.h), and is only reached when the pool is dry. */
+	h = __cds_lfs_pop_all(&p->back);
+	if (!h)
+		return NULL;
+	n = &h->node;
+	p->free = n->next;
+	return n;
+}
+
+/* Returns an entry that was never published: no grace period needed. */
+static void pool_put_private(struct pool *p, void *e)
+{
+	struct cds_lfs_node *n = e;
+
+	n->next = p->free;
+	p->free = n;
+}
+
+/* ------------------------------------------------------------------ WAL */
+
+static bool wal_reserve(struct worker *w)
+{
+	if (!w->ring || w->head - w->tail_cache <= w->mask)
+		return true;
+	w->tail_cache = __atomic_load_n(&w->tail, __ATOMIC_ACQUIRE);
+	return w->head - w->tail_cache <= w->mask;
+}
+
+/* Precondition: wal_reserve() returned true since the last wal_put (a
+ * single producer: the space can only grow in between). */
+static void wal_put(struct worker *w, uint32_t type_len, uint32_t start,
+		    uint64_t k0, uint64_t k1, uint64_t word)
+{
+	struct rec *r;
+
+	if (!w->ring)
+		return;
+	r = &w->ring[w->head & w->mask];
+	r->type_len = type_len;
+	r->start = start;
+	r->k0 = k0;
+	r->k1 = k1;
+	r->word = word;
+	__atomic_store_n(&w->head, w->head + 1, __ATOMIC_RELEASE);
+}
+
+/* --------------------------------------------------------- table access */
+
+/* Finds or inserts the buyer.  NULL when the pool is dry.  Data plane (and
+ * control plane during replay, before workers start). */
+static struct buyer *buyer_get(struct sl_state *st, struct worker *w,
+			       uint64_t key)
+{
+	unsigned long h = buyer_hash(key);
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct buyer *b;
+
+	cds_lfht_lookup(st->buyers, h, buyer_match, &key, &it);
+	n = cds_lfht_iter_get_node(&it);
+	if (n)
+		return caa_container_of(n, struct buyer, node);
+	b = pool_get(&w->bp);
+	if (!b)
+		return NULL;
+	st_relaxed(&b->key, key);
+	st_relaxed(&b->slot[0], 0);
+	st_relaxed(&b->slot[1], 0);
+	cds_lfht_node_init(&b->node);
+	n = cds_lfht_add_unique(st->buyers, h, buyer_match, &key, &b->node);
+	if (n != &b->node) { /* another worker inserted it first */
+		pool_put_private(&w->bp, b);
+		return caa_container_of(n, struct buyer, node);
+	}
+	bump(&w->n_buyers);
+	return b;
+}
+
+static struct window *window_get(struct sl_state *st, struct worker *w,
+				 const struct sl_window_key *k)
+{
+	unsigned long h = window_hash(k);
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct window *e;
+
+	cds_lfht_lookup(st->windows, h, window_match, k, &it);
+	n = cds_lfht_iter_get_node(&it);
+	if (n)
+		return caa_container_of(n, struct window, node);
+	e = pool_get(&w->wp);
+	if (!e)
+		return NULL;
+	st_relaxed(&e->c0, k->consignee[0]);
+	st_relaxed(&e->c1, k->consignee[1]);
+	__atomic_store_n(&e->start, k->start_min, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->len, k->len_min, __ATOMIC_RELAXED);
+	st_relaxed(&e->word, 0);
+	cds_lfht_node_init(&e->node);
+	n = cds_lfht_add_unique(st->windows, h, window_match, k, &e->node);
+	if (n != &e->node) {
+		pool_put_private(&w->wp, e);
+		return caa_container_of(n, struct window, node);
+	}
+	bump(&w->n_windows);
+	return e;
+}
+
+/* ----------------------------------------------------------- data plane */
+
+enum sl_state_rc sl_state_buyer_add(struct sl_state *st, unsigned worker,
+				    uint64_t buyer, int year, sl_money_t amount,
+				    sl_money_t limit, sl_money_t *total)
+{
+	struct worker *w;
+	struct buyer *b;
+	uint64_t *slot, old, nw, tag, cur;
+
+	*total = 0;
+	if (worker >= st->cfg.n_workers || amount < 0 || year <= 0 ||
+	    (uint64_t)year > TAG_MAX || limit < 0)
+		return SL_STATE_BAD_ARG;
+	w = &st->w[worker];
+	if ((uint64_t)limit > MONEY_MASK)
+		limit = (sl_money_t)MONEY_MASK;
+	if (year > __atomic_load_n(&w->max_year, __ATOMIC_RELAXED))
+		__atomic_store_n(&w->max_year, year, __ATOMIC_RELAXED);
+	if (!wal_reserve(w)) {
+		bump(&w->wal_full);
+		return SL_STATE_WAL_FULL;
+	}
+	rcu_read_lock();
+	b = buyer_get(st, w, buyer);
+	if (!b) {
+		rcu_read_unlock();
+		bump(&w->no_node);
+		return SL_STATE_NO_NODE;
+	}
+	slot = &b->slot[year & 1];
+	old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	for (;;) {
+		tag = old >> MONEY_BITS;
+		if (tag > (uint64_t)year) {
+			rcu_read_unlock();
+			bump(&w->too_old);
+			return SL_STATE_TOO_OLD;
+		}
+		/* A slot of an older year of the same parity is stale. */
+		cur = tag == (uint64_t)year ? old & MONEY_MASK : 0;
+		if (amount > limit || cur > (uint64_t)(limit - amount)) {
+			rcu_read_unlock();
+			*total = (sl_money_t)cur;
+			bump(&w->over_limit);
+			return SL_STATE_OVER_LIMIT;
+		}
+		nw = (uint64_t)year << MONEY_BITS | (cur + (uint64_t)amount);
+		if (__atomic_compare_exchange_n(slot, &old, nw, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+	}
+	rcu_read_unlock();
+	wal_put(w, REC_BUYER, 0, buyer, 0, nw);
+	*total = (sl_money_t)(nw & MONEY_MASK);
+	return SL_STATE_OK;
+}
+
+enum sl_state_rc sl_state_window_add(struct sl_state *st, unsigned worker,
+				     const struct sl_window_key *key,
+				     sl_money_t value, uint32_t *count,
+				     sl_money_t *total)
+{
+	struct worker *w;
+	struct window *e;
+	uint64_t old, nw, c, v;
+	int64_t end;
+
+	*count = 0;
+	*total = 0;
+	if (worker >= st->cfg.n_workers || value < 0 || key->len_min == 0 ||
+	    key->len_min >= (1u << 24))
+		return SL_STATE_BAD_ARG;
+	w = &st->w[worker];
+	end = (int64_t)key->start_min + key->len_min;
+	if (end > w->max_minute)
+		__atomic_store_n(&w->max_minute, end, __ATOMIC_RELAXED);
+	if (!wal_reserve(w)) {
+		bump(&w->wal_full);
+		return SL_STATE_WAL_FULL;
+	}
+	rcu_read_lock();
+	e = window_get(st, w, key);
+	if (!e) {
+		rcu_read_unlock();
+		bump(&w->no_node);
+		return SL_STATE_NO_NODE;
+	}
+	old = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	do {
+		c = old >> MONEY_BITS;
+		v = old & MONEY_MASK;
+		c = c < TAG_MAX ? c + 1 : c;
+		v = (uint64_t)value > MONEY_MASK - v ? MONEY_MASK
+						     : v + (uint64_t)value;
+		nw = c << MONEY_BITS | v;
+	} while (!__atomic_compare_exchange_n(
+	    &e->word, &old, nw, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	rcu_read_unlock();
+	wal_put(w, REC_WINDOW | key->len_min << 8, key->start_min,
+		key->consignee[0], key->consignee[1], nw);
+	*count = (uint32_t)c;
+	*total = (sl_money_t)v;
+	return SL_STATE_OK;
+}
+
+uint64_t sl_state_appended(const struct sl_state *st, unsigned worker)
+{
+	if (worker >= st->cfg.n_workers)
+		return 0;
+	return __atomic_load_n(&st->w[worker].head, __ATOMIC_ACQUIRE);
+}
+
+uint64_t sl_state_durable(const struct sl_state *st, unsigned worker)
+{
+	if (worker >= st->cfg.n_workers)
+		return 0;
+	return __atomic_load_n(&st->w[worker].tail, __ATOMIC_ACQUIRE);
+}
+
+sl_money_t sl_state_buyer_total(struct sl_state *st, uint64_t buyer, int year)
+{
+	unsigned long h = buyer_hash(buyer);
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	uint64_t s = 0;
+
+	if (year <= 0)
+		return 0;
+	rcu_read_lock();
+	cds_lfht_lookup(st->buyers, h, buyer_match, &buyer, &it);
+	n = cds_lfht_iter_get_node(&it);
+	if (n) {
+		struct buyer *b = caa_container_of(n, struct buyer, node);
+
+		s = __atomic_load_n(&b->slot[year & 1], __ATOMIC_ACQUIRE);
+	}
+	rcu_read_unlock();
+	if (s >> MONEY_BITS != (uint64_t)year)
+		return 0;
+	return (sl_money_t)(s & MONEY_MASK);
+}
+
+/* --------------------------------------------------------------- replay */
+
+/* Applies one record: max-merge (see the top of the file).  Control
+ * plane, at open, before any worker runs. */
+static int apply(struct sl_state *st, const struct rec *r)
+{
+	unsigned wi;
+	uint64_t *slot, s;
+
+	switch (r->type_len & 0xff) {
+	case REC_BUYER: {
+		uint64_t tag = r->word >> MONEY_BITS;
+		struct buyer *b;
+
+		wi = (unsigned)(r->k0 % st->cfg.n_workers);
+		b = buyer_get(st, &st->w[wi], r->k0);
+		if (!b)
+			return -ENOSPC;
+		slot = &b->slot[tag & 1];
+		s = ld(slot);
+		if (s >> MONEY_BITS < tag ||
+		    (s >> MONEY_BITS == tag && s < r->word))
+			st_relaxed(slot, r->word);
+		if ((int32_t)tag > st->w[wi].max_year)
+			st->w[wi].max_year = (int32_t)tag;
+		break;
+	}
+	case REC_WINDOW: {
+		struct sl_window_key k = {
+		    {r->k0, r->k1}, r->start, r->type_len >> 8};
+		struct window *e;
+		uint64_t c, v;
+
+		if (!k.len_min)
+			return -EBADMSG;
+		wi = (unsigned)(r->k0 % st->cfg.n_workers);
+		e = window_get(st, &st->w[wi], &k);
+		if (!e)
+			return -ENOSPC;
+		s = ld(&e->word);
+		c = s >> MONEY_BITS;
+		v = s & MONEY_MASK;
+		if (r->word >> MONEY_BITS > c)
+			c = r->word >> MONEY_BITS;
+		if ((r->word & MONEY_MASK) > v)
+			v = r->word & MONEY_MASK;
+		st_relaxed(&e->word, c << MONEY_BITS | v);
+		if ((int64_t)k.start_min + k.len_min > st->w[wi].max_minute)
+			st->w[wi].max_minute = (int64_t)k.start_min + k.len_min;
+		break;
+	}
+	default:
+		return -EBADMSG;
+	}
+	st->replayed++;
+	return 0;
+}
+
+static void path_of(char *buf, size_t cap, const char *dir, const char *kind,
+		    uint64_t gen, const char *suffix)
+{
+	snprintf(buf, cap, "%s/%s.%016" PRIx64 "%s", dir, kind, gen, suffix);
+}
+
+/* Reads a whole file into a malloc'ed buffer.  Control plane. */
+static int slurp(const char *path, char **out, size_t *len)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		rc = -errno;
+		goto close_fd;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto close_fd;
+	}
+	while (got < (size_t)sb.st_size) {
+		n = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			free(buf);
+			buf = NULL;
+			goto close_fd;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+close_fd:
+	close(fd);
+	return rc;
+}
+
+/* Replays one file.  *good gets the length of the valid prefix.  Returns 0
+ * when the whole file is valid, 1 when a torn tail follows *good, or a
+ * negative errno (bad header, no memory for nodes). */
+static int replay_file(struct sl_state *st, const char *path, uint32_t kind,
+		       size_t *good)
+{
+	const struct fhdr *fh;
+	struct blk bh;
+	size_t len = 0, off;
+	char *buf = NULL;
+	int rc;
+
+	*good = 0;
+	rc = slurp(path, &buf, &len);
+	if (rc < 0)
+		return rc;
+	fh = (const struct fhdr *)buf;
+	if (len < sizeof(*fh) || memcmp(fh->magic, FILE_MAGIC, 8) ||
+	    fh->kind != kind || fh->rsize != sizeof(struct rec)) {
+		/* A WAL created but never written by a crash right after
+		 * open(2) is empty: treat as torn, not as foreign. */
+		rc = len < sizeof(*fh) && kind == 1 ? 1 : -EBADMSG;
+		goto free_buf;
+	}
+	off = sizeof(*fh);
+	while (off < len) {
+		uint32_t i;
+
+		if (len - off < sizeof(bh)) {
+			rc = 1;
+			break;
+		}
+		memcpy(&bh, buf + off, sizeof(bh));
+		if (bh.magic != BLK_MAGIC || bh.n == 0 ||
+		    (len - off - sizeof(bh)) / sizeof(struct rec) < bh.n ||
+		    XXH3_64bits(buf + off + sizeof(bh),
+				bh.n * sizeof(struct rec)) != bh.sum) {
+			rc = 1;
+			break;
+		}
+		for (i = 0; i < bh.n; i++) {
+			struct rec r;
+
+			memcpy(&r, buf + off + sizeof(bh) + i * sizeof(r),
+			       sizeof(r));
+			rc = apply(st, &r);
+			if (rc < 0)
+				goto free_buf;
+		}
+		off += sizeof(bh) + bh.n * sizeof(struct rec);
+	}
+	*good = off;
+free_buf:
+	free(buf);
+	return rc;
+}
+
+/* -------------------------------------------------------------- writing */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (n) {
+		k = write(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static void fhdr_init(struct fhdr *h, uint32_t kind)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, FILE_MAGIC, 8);
+	h->kind = kind;
+	h->rsize = sizeof(struct rec);
+}
+
+/* Creates WAL `gen` with its header.  Returns the fd or -errno. */
+static int wal_create(struct sl_state *st, uint64_t gen)
+{
+	char path[4096];
+	struct fhdr h;
+	int fd, rc;
+
+	path_of(path, sizeof(path), st->dir, "wal", gen, "");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	fhdr_init(&h, 1);
+	rc = write_all(fd, &h, sizeof(h));
+	if (rc == 0 && fdatasync(fd) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	return fd;
+}
+
+static int flush_locked(struct sl_state *st)
+{
+	struct blk *bh = (struct blk *)st->wbuf;
+	struct rec *out = (struct rec *)(st->wbuf + sizeof(*bh));
+	uint64_t n = 0, i;
+	unsigned wi;
+	int rc;
+
+	if (!st->dir)
+		return 0;
+	for (wi = 0; wi < st->cfg.n_workers; wi++) {
+		struct worker *w = &st->w[wi];
+
+		w->flush_head = __atomic_load_n(&w->head, __ATOMIC_ACQUIRE);
+		for (i = w->tail; i < w->flush_head; i++)
+			out[n++] = w->ring[i & w->mask];
+	}
+	if (n == 0)
+		return 0;
+	bh->magic = BLK_MAGIC;
+	bh->n = (uint32_t)n;
+	bh->sum = XXH3_64bits(out, n * sizeof(*out));
+	rc = write_all(st->wal_fd, st->wbuf, sizeof(*bh) + n * sizeof(*out));
+	if (rc == 0 && st->cfg.sync && fdatasync(st->wal_fd) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		/* Cut what may have been written, so that the next block
+		 * follows the last good one and replay reads past it.  The
+		 * records stay in the rings for the next attempt. */
+		(void)!ftruncate(st->wal_fd, (off_t)st->wal_size);
+		return rc;
+	}
+	st->wal_size += sizeof(*bh) + n * sizeof(*out);
+	st->wal_records += n;
+	st->wal_flushes++;
+	/* Only now may the workers reuse the slots, and only now are the
+	 * records durable. */
+	for (wi = 0; wi < st->cfg.n_workers; wi++)
+		__atomic_store_n(&st->w[wi].tail, st->w[wi].flush_head,
+				 __ATOMIC_RELEASE);
+	return 0;
+}
+
+int sl_state_flush(struct sl_state *st)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->ctl);
+	rc = flush_locked(st);
+	pthread_mutex_unlock(&st->ctl);
+	return rc;
+}
+
+/* ----------------------------------------------------------- checkpoint */
+
+/* Buffered writer of record blocks to one fd.  Control plane. */
+struct rw {
+	int fd;
+	int err;
+	uint32_t n;
+	struct rec *r; /* SNAP_BLOCK records after a struct blk */
+	char *buf;
+};
+
+static void rw_flush(struct rw *w)
+{
+	struct blk *bh = (struct blk *)w->buf;
+
+	if (w->n == 0 || w->err)
+		return;
+	bh->magic = BLK_MAGIC;
+	bh->n = w->n;
+	bh->sum = XXH3_64bits(w->r, w->n * sizeof(struct rec));
+	w->err =
+	    write_all(w->fd, w->buf, sizeof(*bh) + w->n * sizeof(struct rec));
+	w->n = 0;
+}
+
+static void rw_put(struct rw *w, const struct rec *r)
+{
+	if (!w->buf)
+		return;
+	w->r[w->n++] = *r;
+	if (w->n == SNAP_BLOCK)
+		rw_flush(w);
+}
+
+/* Nodes unlinked by a checkpoint, returned to their pools after a grace
+ * period.  Control plane; grows with realloc. */
+struct reclaim {
+	void **p;
+	size_t n, cap;
+};
+
+static int reclaim_add(struct reclaim *rc, void *p)
+{
+	if (rc->n == rc->cap) {
+		size_t cap = rc->cap ? rc->cap * 2 : 1024;
+		void **np = realloc(rc->p, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		rc->p = np;
+		rc->cap = cap;
+	}
+	rc->p[rc->n++] = p;
+	return 0;
+}
+
+static void reclaim_finish(struct sl_state *st, struct reclaim *rc)
+{
+	size_t i;
+	unsigned wi;
+
+	if (rc->n) {
+		synchronize_rcu(); /* no reader can still hold them */
+		for (i = 0; i < rc->n; i++) {
+			char *p = rc->p[i];
+
+			for (wi = 0; wi < st->cfg.n_workers; wi++) {
+				struct worker *w = &st->w[wi];
+				struct pool *pl = NULL;
+
+				if (p >= w->bp.base &&
+				    p < w->bp.base + w->bp.cap * w->bp.esize)
+					pl = &w->bp;
+				else if (p >= w->wp.base &&
+					 p < w->wp.base +
+						 w->wp.cap * w->wp.esize)
+					pl = &w->wp;
+				if (!pl)
+					continue;
+				cds_lfs_push(&pl->back,
+					     (struct cds_lfs_node *)(void *)p);
+				if (pl == &w->bp)
+					bump(&w->freed_buyers);
+				else
+					bump(&w->freed_windows);
+				break;
+			}
+		}
+	}
+	free(rc->p);
+}
+
+/* Removes every file of a generation older than `keep` and stray .tmp. */
+static void remove_old(struct sl_state *st, uint64_t keep)
+{
+	char path[4096];
+	struct dirent *de;
+	uint64_t gen;
+	DIR *d;
+	int used;
+
+	d = opendir(st->dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		used = 0;
+		if ((sscanf(de->d_name, "snap.%16" SCNx64 "%n", &gen, &used) ==
+			 1 ||
+		     sscanf(de->d_name, "wal.%16" SCNx64 "%n", &gen, &used) ==
+			 1) &&
+		    used > 0 &&
+		    (gen < keep || strcmp(de->d_name + used, "") != 0)) {
+			snprintf(path, sizeof(path), "%s/%s", st->dir,
+				 de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+static int checkpoint_locked(struct sl_state *st, bool teardown)
+{
+	struct reclaim rc = {0};
+	struct cds_lfht_iter it;
+	struct buyer *b;
+	struct window *e;
+	struct rw out = {.fd = -1};
+	char tmp[4096] = "", path[4096];
+	int64_t newest_min = 0, grace_min;
+	int newest_year = 0, ret = 0;
+	uint64_t gen = st->gen + 1;
+	unsigned wi;
+
+	if (!teardown) {
+		ret = flush_locked(st);
+		if (ret < 0)
+			return ret;
+	}
+	for (wi = 0; wi < st->cfg.n_workers; wi++) {
+		int64_t m =
+		    __atomic_load_n(&st->w[wi].max_minute, __ATOMIC_RELAXED);
+		int y = __atomic_load_n(&st->w[wi].max_year, __ATOMIC_RELAXED);
+
+		newest_min = m > newest_min ? m : newest_min;
+		newest_year = y > newest_year ? y : newest_year;
+	}
+	if (newest_min &&
+	    sl_cst_year(newest_min * 60 - SL_CST_OFFSET_S) > newest_year)
+		newest_year = sl_cst_year(newest_min * 60 - SL_CST_OFFSET_S);
+	grace_min = st->cfg.window_grace_s / 60;
+
+	if (st->dir && !teardown) {
+		int fd = wal_create(st, gen);
+
+		if (fd < 0)
+			return fd;
+		/* From here on, flushes go to the new WAL; everything in the
+		 * old one is already in the table, so in the snapshot. */
+		if (st->wal_fd >= 0)
+			close(st->wal_fd);
+		st->wal_fd = fd;
+		st->wal_size = sizeof(struct fhdr);
+		path_of(tmp, sizeof(tmp), st->dir, "snap", gen, ".tmp");
+		out.fd =
+		    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		out.buf = malloc(sizeof(struct blk) +
+				 SNAP_BLOCK * sizeof(struct rec));
+		if (out.fd < 0 || !out.buf) {
+			ret = out.fd < 0 ? -errno : -ENOMEM;
+			goto close_out;
+		}
+		out.r = (struct rec *)(out.buf + sizeof(struct blk));
+		{
+			struct fhdr h;
+
+			fhdr_init(&h, 2);
+			out.err = write_all(out.fd, &h, sizeof(h));
+		}
+	}
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry (st->buyers, &it, b, node) {
+		uint64_t s0 = ld(&b->slot[0]), s1 = ld(&b->slot[1]);
+		int y0 = (int)(s0 >> MONEY_BITS), y1 = (int)(s1 >> MONEY_BITS);
+		bool old = y0 < newest_year - 1 && y1 < newest_year - 1;
+
+		if (teardown || (newest_year && old)) {
+			if (cds_lfht_del(st->buyers, &b->node) == 0) {
+				if (!teardown)
+					st->expired++;
+				if (reclaim_add(&rc, b) < 0)
+					ret = -ENOMEM;
+			}
+			continue;
+		}
+		if (s0) {
+			struct rec r = {REC_BUYER, 0, ld(&b->key), 0, s0};
+
+			rw_put(&out, &r);
+		}
+		if (s1) {
+			struct rec r = {REC_BUYER, 0, ld(&b->key), 0, s1};
+
+			rw_put(&out, &r);
+		}
+	}
+	cds_lfht_for_each_entry (st->windows, &it, e, node) {
+		uint32_t start = __atomic_load_n(&e->start, __ATOMIC_RELAXED);
+		uint32_t len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+		struct rec r = {REC_WINDOW | len << 8, start, ld(&e->c0),
+				ld(&e->c1), ld(&e->word)};
+
+		if (teardown || (int64_t)start + len + grace_min < newest_min) {
+			if (cds_lfht_del(st->windows, &e->node) == 0) {
+				if (!teardown)
+					st->expired++;
+				if (reclaim_add(&rc, e) < 0)
+					ret = -ENOMEM;
+			}
+			continue;
+		}
+		rw_put(&out, &r);
+	}
+	rcu_read_unlock();
+
+	if (st->dir && !teardown) {
+		rw_flush(&out);
+		if (!out.err && fsync(out.fd) < 0)
+			out.err = -errno;
+		if (out.err) {
+			ret = out.err;
+			goto close_out;
+		}
+		path_of(path, sizeof(path), st->dir, "snap", gen, "");
+		if (rename(tmp, path) < 0) {
+			ret = -errno;
+			goto close_out;
+		}
+		(void)fsync_dir(st->dir);
+		st->gen = gen;
+		remove_old(st, gen);
+	}
+close_out:
+	if (out.fd >= 0)
+		close(out.fd);
+	free(out.buf);
+	if (ret < 0 && st->dir && !teardown)
+		unlink(tmp);
+	if (teardown)
+		free(rc.p); /* the pools are unmapped whole */
+	else
+		reclaim_finish(st, &rc);
+	return ret;
+}
+
+int sl_state_checkpoint(struct sl_state *st)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->ctl);
+	rc = checkpoint_locked(st, false);
+	pthread_mutex_unlock(&st->ctl);
+	return rc;
+}
+
+/* ------------------------------------------------------------- recovery */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Loads the newest snapshot and replays the WALs from its generation on.
+ * Sets st->gen to the newest generation seen.  Control plane, at open. */
+static int recover(struct sl_state *st, char *err, size_t errlen)
+{
+	uint64_t snap = 0, *wals = NULL, gen;
+	size_t n_wals = 0, cap = 0, i, good;
+	bool have_snap = false;
+	char path[4096];
+	struct dirent *de;
+	int rc = 0, used;
+	DIR *d;
+
+	d = opendir(st->dir);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", st->dir, strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		used = 0;
+		if (sscanf(de->d_name, "snap.%16" SCNx64 "%n", &gen, &used) ==
+			1 &&
+		    de->d_name[used] == '\0') {
+			if (!have_snap || gen > snap)
+				snap = gen;
+			have_snap = true;
+		} else if (sscanf(de->d_name, "wal.%16" SCNx64 "%n", &gen,
+				  &used) == 1 &&
+			   de->d_name[used] == '\0') {
+			if (n_wals == cap) {
+				uint64_t *nw;
+
+				cap = cap ? cap * 2 : 16;
+				nw = realloc(wals, cap * sizeof(*nw));
+				if (!nw) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				wals = nw;
+			}
+			wals[n_wals++] = gen;
+		}
+	}
+	qsort(wals, n_wals, sizeof(*wals), cmp_u64);
+	st->gen = have_snap ? snap : 0;
+	if (have_snap) {
+		path_of(path, sizeof(path), st->dir, "snap", snap, "");
+		rc = replay_file(st, path, 2, &good);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: %s", path,
+				 rc == -ENOSPC ? "more entries than the pools "
+						 "hold (raise the limits)"
+				 : rc == 1     ? "damaged snapshot"
+					       : strerror(-rc));
+			rc = rc == 1 ? -EBADMSG : rc;
+			goto out;
+		}
+	}
+	for (i = 0; i < n_wals; i++) {
+		if (have_snap && wals[i] < snap)
+			continue;
+		path_of(path, sizeof(path), st->dir, "wal", wals[i], "");
+		rc = replay_file(st, path, 1, &good);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: %s", path,
+				 rc == -ENOSPC ? "more entries than the pools "
+						 "hold (raise the limits)"
+					       : strerror(-rc));
+			goto out;
+		}
+		if (rc == 1) { /* torn tail: cut it, keep the good prefix */
+			struct stat sb;
+
+			if (stat(path, &sb) == 0 && (uint64_t)sb.st_size > good)
+				st->torn_bytes += (uint64_t)sb.st_size - good;
+			if (good && truncate(path, (off_t)good) < 0) {
+				rc = -errno;
+				snprintf(err, errlen, "%s: %s", path,
+					 strerror(errno));
+				goto out;
+			}
+			rc = 0;
+		}
+		if (wals[i] > st->gen)
+			st->gen = wals[i];
+	}
+out:
+	closedir(d);
+	free(wals);
+	return rc;
+}
+
+/* ----------------------------------------------------------- open/close */
+
+void sl_state_config_defaults(struct sl_state_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->n_workers = 1;
+	cfg->buyers_per_worker = UINT64_C(4) << 20;
+	cfg->windows_per_worker = UINT64_C(4) << 20;
+	cfg->wal_ring = 1u << 16;
+	cfg->sync = true;
+	cfg->window_grace_s = 2 * 86400;
+}
+
+static int lock_dir(struct sl_state *st, char *err, size_t errlen)
+{
+	char path[4096];
+
+	if (mkdir(st->dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", st->dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/LOCK", st->dir);
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (st->lock_fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen,
+			 "%s: state directory is in use by another process",
+			 st->dir);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
+			       size_t errlen)
+{
+	struct sl_state *st;
+	size_t per_w, off = 0;
+	unsigned wi;
+	int rc;
+
+	if (!cfg->n_workers || cfg->n_workers > 1024 ||
+	    !cfg->buyers_per_worker || !cfg->windows_per_worker ||
+	    cfg->wal_ring < 2 || (cfg->wal_ring & (cfg->wal_ring - 1)) ||
+	    cfg->wal_ring > (1u << 26)) {
+		snprintf(err, errlen,
+			 "state: bad configuration (workers 1..1024, pools > "
+			 "0, WAL ring a power of two)");
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		goto nomem;
+	st->cfg = *cfg;
+	if (!st->cfg.window_grace_s)
+		st->cfg.window_grace_s = 2 * 86400;
+	st->lock_fd = st->wal_fd = -1;
+	pthread_mutex_init(&st->ctl, NULL);
+	st->w = aligned_alloc(64, cfg->n_workers * sizeof(*st->w));
+	if (!st->w)
+		goto free_st;
+	memset(st->w, 0, cfg->n_workers * sizeof(*st->w));
+
+	per_w = cfg->buyers_per_worker * sizeof(struct buyer) +
+		cfg->windows_per_worker * sizeof(struct window);
+	st->map_len = per_w * cfg->n_workers;
+	/* Reserved, not committed: untouched pages cost nothing. */
+	st->map = mmap(NULL, st->map_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (st->map == MAP_FAILED) {
+		st->map = NULL;
+		snprintf(err, errlen, "state: cannot reserve %zu bytes: %s",
+			 st->map_len, strerror(errno));
+		goto free_w;
+	}
+	for (wi = 0; wi < cfg->n_workers; wi++) {
+		struct worker *w = &st->w[wi];
+
+		w->bp.base = (char *)st->map + off;
+		w->bp.esize = sizeof(struct buyer);
+		w->bp.cap = cfg->buyers_per_worker;
+		off += cfg->buyers_per_worker * sizeof(struct buyer);
+		w->wp.base = (char *)st->map + off;
+		w->wp.esize = sizeof(struct window);
+		w->wp.cap = cfg->windows_per_worker;
+		off += cfg->windows_per_worker * sizeof(struct window);
+		__cds_lfs_init(&w->bp.back);
+		__cds_lfs_init(&w->wp.back);
+	}
+	st->buyers =
+	    cds_lfht_new(1u << 12, 1u << 12, 0,
+			 CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	st->windows =
+	    cds_lfht_new(1u << 12, 1u << 12, 0,
+			 CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	if (!st->buyers || !st->windows)
+		goto nomem_tables;
+	if (!cfg->dir)
+		return st;
+
+	st->dir = strdup(cfg->dir);
+	st->wbuf_cap = sizeof(struct blk) + (size_t)cfg->wal_ring *
+						cfg->n_workers *
+						sizeof(struct rec);
+	st->wbuf = malloc(st->wbuf_cap);
+	if (!st->dir || !st->wbuf)
+		goto nomem_tables;
+	for (wi = 0; wi < cfg->n_workers; wi++) {
+		st->w[wi].ring = calloc(cfg->wal_ring, sizeof(struct rec));
+		st->w[wi].mask = cfg->wal_ring - 1;
+		if (!st->w[wi].ring)
+			goto nomem_tables;
+	}
+	if (lock_dir(st, err, errlen) < 0)
+		goto close_st;
+	if (recover(st, err, errlen) < 0)
+		goto close_st;
+	rc = checkpoint_locked(st, false);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot write a snapshot: %s",
+			 st->dir, strerror(-rc));
+		goto close_st;
+	}
+	return st;
+
+nomem_tables:
+	snprintf(err, errlen, "state: out of memory");
+close_st:
+	/* Nothing durable is written by a failed open beyond what recover
+	 * and checkpoint leave consistent, so a plain teardown is right. */
+	free(st->dir);
+	st->dir = NULL;
+	(void)sl_state_close(st);
+	return NULL;
+free_w:
+	free(st->w);
+free_st:
+	free(st);
+	return NULL;
+nomem:
+	snprintf(err, errlen, "state: out of memory");
+	return NULL;
+}
+
+static void table_destroy(struct cds_lfht *ht)
+{
+	if (ht)
+		(void)cds_lfht_destroy(ht, NULL);
+}
+
+int sl_state_close(struct sl_state *st)
+{
+	bool online;
+	unsigned wi;
+	int rc = 0;
+
+	if (!st)
+		return 0;
+	pthread_mutex_lock(&st->ctl);
+	if (st->dir)
+		rc = checkpoint_locked(st, false);
+	/* Empty the tables (cds_lfht_destroy refuses a non-empty one) while
+	 * still online, then go offline so destroy can wait for a resize
+	 * in progress. */
+	if (st->buyers && st->windows)
+		(void)checkpoint_locked(st, true);
+	online = rcu_read_ongoing();
+	if (online)
+		rcu_thread_offline();
+	table_destroy(st->buyers);
+	table_destroy(st->windows);
+	if (online)
+		rcu_thread_online();
+	pthread_mutex_unlock(&st->ctl);
+	pthread_mutex_destroy(&st->ctl);
+	if (st->wal_fd >= 0)
+		close(st->wal_fd);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	for (wi = 0; wi < st->cfg.n_workers; wi++)
+		free(st->w[wi].ring);
+	if (st->map)
+		munmap(st->map, st->map_len);
+	free(st->wbuf);
+	free(st->dir);
+	free(st->w);
+	free(st);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- stats */
+
+void sl_state_stats(const struct sl_state *st, struct sl_state_stats *out)
+{
+	unsigned wi;
+
+	memset(out, 0, sizeof(*out));
+	for (wi = 0; wi < st->cfg.n_workers; wi++) {
+		struct worker *w = &st->w[wi];
+
+		out->buyers += ld(&w->n_buyers) - ld(&w->freed_buyers);
+		out->windows += ld(&w->n_windows) - ld(&w->freed_windows);
+		out->no_node += ld(&w->no_node);
+		out->wal_full += ld(&w->wal_full);
+		out->too_old += ld(&w->too_old);
+		out->over_limit += ld(&w->over_limit);
+	}
+	out->expired = st->expired;
+	out->wal_records = st->wal_records;
+	out->wal_flushes = st->wal_flushes;
+	out->replayed = st->replayed;
+	out->torn_bytes = st->torn_bytes;
+}
+
+const char *sl_state_rc_name(enum sl_state_rc rc)
+{
+	switch (rc) {
+	case SL_STATE_OK:
+		return "ok";
+	case SL_STATE_OVER_LIMIT:
+		return "over_limit";
+	case SL_STATE_NO_NODE:
+		return "pool_exhausted";
+	case SL_STATE_WAL_FULL:
+		return "wal_full";
+	case SL_STATE_TOO_OLD:
+		return "year_not_kept";
+	case SL_STATE_BAD_ARG:
+		return "bad_argument";
+	}
+	return "unknown";
+}
