@@ -333,7 +333,8 @@ int sl_verdict_to_msgpack(const sl_verdict_t *v, void *buf, size_t cap)
 {
 	struct fixed_buf f = {.p = buf, .cap = cap};
 	msgpack_packer pk;
-	size_t n_keys = 10;
+	/* decl_id verdict status score tier reasons sampled ruleset registry */
+	size_t n_keys = 9;
 	unsigned i;
 
 	msgpack_packer_init(&pk, &f, fixed_write);
