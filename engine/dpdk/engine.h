@@ -1,0 +1,225 @@
+/* sluice — the DPDK engine's private types (docs/engine.md).
+ *
+ * Threads and who writes what:
+ *   - workers: one per EAL lcore (the main lcore included).  Each owns a
+ *     set of (port, RX queue) pairs and the TX queue of the same index, a
+ *     screener, a linearisation buffer and the producer side of its log
+ *     ring.  Workers write only their own struct sl_worker.
+ *   - the log thread (control plane): consumer of every log ring; writes
+ *     the verdict log and the quarantine file; frees the mbufs it was
+ *     handed.
+ *   - the ctl thread (control plane): signals, idle detection, the
+ *     control socket, reloads (build, rcu_xchg_pointer, synchronize_rcu,
+ *     free).  It writes `live` and the reload fields of struct sl_engine.
+ *   - main (before launch and after the workers return): set-up and
+ *     teardown of everything.
+ */
+#ifndef SLUICE_DPDK_ENGINE_H
+#define SLUICE_DPDK_ENGINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <sluice/error-t.h>
+#include <sluice/types-t.h>
+#include <sluice/verdict-t.h>
+#include <sluice/wire.h>
+
+#define SL_BURST	  32 /* rx_burst / tx_burst size */
+#define SL_MAX_WORKERS	  RTE_MAX_LCORE
+#define SL_MAX_PORTS	  8
+#define SL_MAX_RXQ	  16	/* (port, queue) pairs one worker polls */
+#define SL_TX_RETRIES	  64	/* tx_burst attempts before a drop is counted */
+#define SL_TX_PENDING_MAX 64	/* verdict datagrams held before a flush */
+#define SL_LINEAR_MAX	  65536 /* a multi-segment frame is copied here */
+#define SL_MBUF_DATAROOM  (RTE_PKTMBUF_HEADROOM + 9216)
+
+/* A log ring element.  The ring is single-producer (the worker) and
+ * single-consumer (the log thread); `m` holds one mbuf reference that the
+ * consumer drops. */
+enum sl_logmsg_kind {
+	SL_LOGMSG_VERDICTS,   /* m is a verdict datagram; [off, off+len) are
+				 the verdict maps */
+	SL_LOGMSG_QUARANTINE, /* m is an input frame; [off, off+len) are the
+				 unreadable bytes */
+};
+
+/* Why bytes went to quarantine: a wire class (frame-level) or the error
+ * code of a record that named no decl_id. */
+enum sl_quar_source {
+	SL_QUAR_WIRE,	/* reason is an enum sl_wire_class */
+	SL_QUAR_RECORD, /* reason is an enum sl_errcode */
+};
+
+struct sl_logmsg {
+	struct rte_mbuf *m;
+	uint32_t off;
+	uint32_t len;
+	uint16_t kind;	 /* enum sl_logmsg_kind */
+	uint8_t source;	 /* enum sl_quar_source (QUARANTINE only) */
+	uint8_t reason;	 /* wire class or error code */
+	uint16_t worker; /* producing worker */
+	uint16_t port;	 /* input port */
+};
+
+/* Per-worker counters.  Written only by the worker, which publishes a copy
+ * once per loop under a sequence count (sl_worker.pub_seq) so that readers
+ * always see a consistent set: the accounting identity
+ * decls_in == sum(verdicts) + quarantined holds in every published copy. */
+struct sl_counters {
+	uint64_t rx_frames;		      /* frames taken from the NIC */
+	uint64_t rx_bytes;		      /* their bytes */
+	uint64_t frames[SL_WIRE__COUNT];      /* frames by wire class */
+	uint64_t decls_in;		      /* records + unreadable units */
+	uint64_t decoded;		      /* records read as a map */
+	uint64_t verdicts[SL_VERDICT__COUNT]; /* verdicts by kind */
+	uint64_t rejects[SL_E__COUNT];	      /* rejects by error code */
+	uint64_t quarantined;		      /* units sent to quarantine */
+	uint64_t no_ruleset;		      /* verdicts made without rules */
+	uint64_t tx_datagrams;		      /* verdict datagrams sent */
+	uint64_t tx_verdicts;		      /* verdicts in them */
+	uint64_t tx_dropped_datagrams;	      /* TX full after retries */
+	uint64_t tx_dropped_verdicts;	      /* verdicts in those */
+	uint64_t tx_retries;		      /* extra tx_burst calls */
+	uint64_t log_stalls;		      /* log ring full: waited */
+	uint64_t mbuf_stalls;		      /* TX pool empty: waited */
+	uint64_t unlogged;		      /* verdicts neither sent nor
+						 logged (must stay 0) */
+	uint64_t loops;			      /* main loop iterations */
+	uint64_t busy_loops;		      /* loops that received */
+};
+
+struct sl_rxq {
+	uint16_t port;
+	uint16_t queue; /* RX and TX queue index on port */
+};
+
+struct sl_engine;
+
+struct sl_worker {
+	/* --- set by main before launch; read-only afterwards --- */
+	struct sl_engine *eng;
+	unsigned idx;	/* worker index, 0..n_workers-1 (screener index) */
+	unsigned lcore; /* EAL lcore it runs on */
+	unsigned n_rxq;
+	struct sl_rxq rxq[SL_MAX_RXQ];
+	struct sl_screener *scr; /* owned; freed by main after the join */
+	struct rte_ring *log;	 /* SPSC ring of struct sl_logmsg */
+	uint8_t *linear;	 /* SL_LINEAR_MAX bytes, rte_malloc'd */
+
+	/* --- read-write by the worker only --- */
+	struct sl_counters acc; /* running counters */
+	uint64_t rec_no;	/* records seen, the verdicts' `line` */
+	bool dirty;		/* acc changed since the last publish */
+
+	/* --- written by the worker, read by the control plane --- */
+	uint64_t pub_seq __rte_cache_aligned; /* odd while pub is written */
+	struct sl_counters pub;
+	volatile int done; /* the worker left its loop */
+} __rte_cache_aligned;
+
+/* What the command line asked for.  Read-only after parsing. */
+struct sl_run_opts {
+	const char *bundle;	 /* -r; NULL = default bundle, else none */
+	const char *registry;	 /* -e; NULL = none */
+	const char *state_dir;	 /* --state; NULL = no persistence */
+	const char *verdict_log; /* --verdict-log; NULL = none */
+	const char *quarantine;	 /* --quarantine; lazily created */
+	const char *ctl_path;	 /* --ctl; unix socket */
+	long until_idle_ms;	 /* --until-idle; <0 = run until signalled */
+	uint16_t port;		 /* --port, declaration UDP port */
+	unsigned rxd, txd;	 /* descriptors per queue */
+	unsigned log_ring;	 /* log ring elements per worker */
+	bool quiet;		 /* --quiet: no summary on stderr */
+};
+
+/* Reload bookkeeping; written by the ctl thread under reload_lock (the
+ * stats reader takes it too; never taken on the data plane). */
+struct sl_reload_info {
+	uint64_t generation; /* snapshots published so far */
+	uint64_t ok, failed; /* reload outcomes */
+	char bundle_id[SL_SHORT_ID_MAX];
+	char registry_id[SL_SHORT_ID_MAX];
+	char last_error[256]; /* why the last failure failed */
+	double last_ms;	      /* build + publish + grace period */
+};
+
+struct sl_log_totals {
+	uint64_t verdicts_logged;    /* JSON lines written */
+	uint64_t quarantine_written; /* quarantine entries written */
+	uint64_t decode_errors;	     /* verdict maps that did not decode
+					(a bug if ever non-zero) */
+	uint64_t write_errors;	     /* fwrite/fflush failures */
+	uint64_t state_errors;	     /* sl_state_flush failures */
+};
+
+struct sl_engine {
+	struct sl_run_opts opt;
+	unsigned n_workers;
+	unsigned n_ports;
+	uint16_t port_ids[SL_MAX_PORTS];
+	struct rte_ether_addr port_mac[SL_MAX_PORTS];
+	unsigned port_nq[SL_MAX_PORTS]; /* queue pairs configured */
+	struct rte_mempool *rx_pool, *tx_pool;
+	struct sl_worker *workers; /* n_workers, rte_malloc'd, cache-aligned */
+	uint64_t start_tsc;
+
+	/* the snapshot the workers read; RCU-protected (QSBR) */
+	struct sl_snapshot *live;
+	struct sl_state *state; /* shared buyer/consignee state (state.h),
+				   flushed by the log thread */
+
+	/* flags; set by signal handlers, the ctl thread and main */
+	volatile int quit;     /* workers: leave the loop */
+	volatile int log_quit; /* log thread: drain all and leave */
+	volatile int ctl_quit; /* ctl thread: leave */
+
+	pthread_mutex_t reload_lock; /* control plane only */
+	struct sl_reload_info rl;
+
+	struct sl_log_totals logt; /* written by the log thread */
+	pthread_t log_thread, ctl_thread;
+	bool log_started, ctl_started;
+	int ctl_fd;
+};
+
+/* port.c: pools, queue configuration and start (main, before launch). */
+int sl_ports_init(struct sl_engine *e);
+void sl_ports_close(struct sl_engine *e);
+
+/* worker.c: the lcore entry point (data plane). */
+int sl_worker_main(void *arg);
+
+/* Consistent copy of worker w's published counters.  Control plane. */
+void sl_worker_read(const struct sl_worker *w, struct sl_counters *out);
+void sl_counters_add(struct sl_counters *sum, const struct sl_counters *c);
+
+/* logw.c: the log thread. */
+int sl_log_start(struct sl_engine *e);
+void sl_log_stop(struct sl_engine *e); /* drains everything, joins */
+
+/* reload.c: builds a snapshot from opt.bundle/opt.registry and publishes
+ * it.  Control plane (ctl thread, or main before launch).  Returns 0, or
+ * -1 with the reason in why (the old snapshot stays). */
+int sl_reload(struct sl_engine *e, char *why, size_t whylen);
+void sl_reload_fini(struct sl_engine *e); /* frees live; no readers left */
+
+/* stats.c: the stats as a JSON object (cJSON), control plane; the caller
+ * frees it with cJSON_Delete. */
+struct cJSON;
+struct cJSON *sl_stats_json(struct sl_engine *e);
+void sl_stats_summary(struct sl_engine *e, FILE *f);
+
+/* ctl.c: the control thread (socket, signals, idle, reloads). */
+int sl_ctl_start(struct sl_engine *e);
+void sl_ctl_stop(struct sl_engine *e);
+void sl_signals_install(void);
+
+#endif /* SLUICE_DPDK_ENGINE_H */

@@ -1,0 +1,411 @@
+/* sluice — `sluice run`: options, EAL, set-up, launch, teardown (main).
+ *
+ * Lifecycle after DPDK's l2fwd: parse our options, rte_eal_init with the
+ * arguments after "--", allocate everything the workers will touch
+ * (pools, rings, screeners, the first snapshot), start the control-plane
+ * threads, rte_eal_mp_remote_launch on every lcore (the main lcore is a
+ * worker too), wait, drain the log, print the totals, close the ports,
+ * rte_eal_cleanup.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include <sluice/screen.h>
+#include <sluice/state.h>
+
+#include "engine.h"
+#include "run.h"
+
+#define DEF_CTL_DIR  "/run/sluice"
+#define DEF_CTL_PATH DEF_CTL_DIR "/sluice.sock"
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: sluice run [OPTIONS] -- EAL-ARGS\n"
+	    "\n"
+	    "The DPDK engine: declarations arrive as UDP datagrams (port "
+	    "%d, MessagePack\n"
+	    "records, docs/wire.md) on every DPDK port, verdicts leave as "
+	    "datagrams to\n"
+	    "the sender and go to the verdict log.  One worker per EAL "
+	    "lcore.\n"
+	    "\n"
+	    "options:\n"
+	    "  -r, --bundle FILE      rule bundle (default: the built-in "
+	    "default bundle;\n"
+	    "                         none found: every declaration is "
+	    "held, NO_RULESET)\n"
+	    "  -e, --registry FILE    enterprise registry CSV\n"
+	    "      --state DIR        keep buyer quotas and shipment "
+	    "history in DIR\n"
+	    "      --verdict-log FILE append verdicts as JSON lines "
+	    "(\"-\": stdout)\n"
+	    "      --quarantine FILE  unreadable records, raw (default "
+	    "sluice.quarantine)\n"
+	    "      --ctl PATH         control socket (default %s; "
+	    "\"none\": no socket)\n"
+	    "      --until-idle MS    exit once no frame arrived for MS "
+	    "milliseconds\n"
+	    "      --port N           declaration UDP port (default %d)\n"
+	    "      --rxd N, --txd N   descriptors per queue (default "
+	    "1024)\n"
+	    "      --log-ring N       log ring entries per worker (default "
+	    "4096)\n"
+	    "  -q, --quiet            no summary on stderr\n"
+	    "  -h, --help             this text\n"
+	    "\n"
+	    "Signals: SIGHUP reloads bundle and registry; SIGINT/SIGTERM "
+	    "stop, drain and\n"
+	    "print the totals.  `sluicectl stats|reload|ids|shutdown` talks "
+	    "to --ctl.\n"
+	    "\n"
+	    "Without a NIC or hugepages, e.g.:\n"
+	    "  sluice run --until-idle 500 --verdict-log v.jsonl -- "
+	    "--no-huge --no-pci \\\n"
+	    "    --no-shconf --file-prefix=sl1 --no-telemetry -m 1024 -l 0 "
+	    "\\\n"
+	    "    --vdev=net_pcap0,rx_pcap=decls.pcap,tx_pcap=verdicts.pcap\n"
+	    "\n"
+	    "Exit status: 0 ran, 1 runtime failure, 2 usage error or "
+	    "unusable bundle.\n",
+	    SL_WIRE_PORT, DEF_CTL_PATH, SL_WIRE_PORT);
+}
+
+static int parse_num(const char *s, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno || *end || end == s || *out < min || *out > max ? -1 : 0;
+}
+
+/* Parses our options (argv up to "--").  Returns 0, 1 for --help (exit
+ * 0), or -1 after printing a usage error. */
+static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
+{
+	enum {
+		O_STATE = 256,
+		O_VLOG,
+		O_QUAR,
+		O_CTL,
+		O_IDLE,
+		O_PORT,
+		O_RXD,
+		O_TXD,
+		O_LOGRING
+	};
+	static const struct option lopts[] = {
+	    {"bundle", required_argument, NULL, 'r'},
+	    {"registry", required_argument, NULL, 'e'},
+	    {"state", required_argument, NULL, O_STATE},
+	    {"verdict-log", required_argument, NULL, O_VLOG},
+	    {"quarantine", required_argument, NULL, O_QUAR},
+	    {"ctl", required_argument, NULL, O_CTL},
+	    {"until-idle", required_argument, NULL, O_IDLE},
+	    {"port", required_argument, NULL, O_PORT},
+	    {"rxd", required_argument, NULL, O_RXD},
+	    {"txd", required_argument, NULL, O_TXD},
+	    {"log-ring", required_argument, NULL, O_LOGRING},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	long v;
+	int c;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "+r:e:qh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->bundle = optarg;
+			break;
+		case 'e':
+			o->registry = optarg;
+			break;
+		case O_STATE:
+			o->state_dir = optarg;
+			break;
+		case O_VLOG:
+			o->verdict_log = optarg;
+			break;
+		case O_QUAR:
+			o->quarantine = optarg;
+			break;
+		case O_CTL:
+			o->ctl_path = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case O_IDLE:
+			if (parse_num(optarg, 0, 86400000L, &v))
+				goto bad;
+			o->until_idle_ms = v;
+			break;
+		case O_PORT:
+			if (parse_num(optarg, 1, 65535, &v))
+				goto bad;
+			o->port = (uint16_t)v;
+			break;
+		case O_RXD:
+		case O_TXD:
+			if (parse_num(optarg, 32, 16384, &v))
+				goto bad;
+			if (c == O_RXD)
+				o->rxd = (unsigned)v;
+			else
+				o->txd = (unsigned)v;
+			break;
+		case O_LOGRING:
+			if (parse_num(optarg, 64, 1 << 20, &v))
+				goto bad;
+			o->log_ring = (unsigned)v;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+			"sluice run: unexpected argument '%s' (EAL "
+			"arguments go after --)\n",
+			argv[optind]);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "sluice run: bad value for %s: %s\n", argv[optind - 1],
+		optarg);
+	return -1;
+}
+
+static int workers_init(struct sl_engine *e)
+{
+	unsigned lcore, i = 0;
+	char name[RTE_RING_NAMESIZE];
+
+	e->n_workers = rte_lcore_count();
+	e->workers =
+	    rte_zmalloc("sl_workers", sizeof(*e->workers) * e->n_workers,
+			RTE_CACHE_LINE_SIZE);
+	if (!e->workers)
+		return -ENOMEM;
+	/* The main lcore is worker 0, then the others in lcore order. */
+	e->workers[i++].lcore = rte_get_main_lcore();
+	RTE_LCORE_FOREACH_WORKER (lcore) {
+		e->workers[i++].lcore = lcore;
+	}
+	for (i = 0; i < e->n_workers; i++) {
+		struct sl_worker *w = &e->workers[i];
+
+		w->eng = e;
+		w->idx = i;
+		w->scr = sl_screener_new(i);
+		snprintf(name, sizeof(name), "sl_log%u", i);
+		w->log = rte_ring_create_elem(
+		    name, sizeof(struct sl_logmsg), e->opt.log_ring,
+		    rte_lcore_to_socket_id(w->lcore),
+		    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		w->linear = rte_malloc("sl_linear", SL_LINEAR_MAX, 0);
+		if (!w->scr || !w->log || !w->linear)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void workers_fini(struct sl_engine *e)
+{
+	unsigned i;
+
+	if (!e->workers)
+		return;
+	for (i = 0; i < e->n_workers; i++) {
+		struct sl_worker *w = &e->workers[i];
+
+		if (w->scr)
+			sl_screener_free(w->scr);
+		rte_ring_free(w->log);
+		rte_free(w->linear);
+	}
+	rte_free(e->workers);
+	e->workers = NULL;
+}
+
+/* Buyer totals and consignee windows, shared by every worker (a
+ * lock-free table, docs/engine.md says why not steering).  Memory only
+ * without --state: limits still hold within the run. */
+static int state_open(struct sl_engine *e)
+{
+	struct sl_state_config cfg;
+	char err[256] = "";
+
+	sl_state_config_defaults(&cfg);
+	cfg.dir = e->opt.state_dir;
+	cfg.n_workers = e->n_workers;
+	e->state = sl_state_open(&cfg, err, sizeof(err));
+	if (!e->state) {
+		fprintf(stderr, "sluice run: state %s: %s\n",
+			cfg.dir ? cfg.dir : "(memory)", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The default control socket lives in /run/sluice; made on demand. */
+static void default_ctl(struct sl_run_opts *o)
+{
+	if (mkdir(DEF_CTL_DIR, 0700) == 0 || errno == EEXIST)
+		o->ctl_path = DEF_CTL_PATH;
+}
+
+int sl_cmd_run(int argc, char **argv)
+{
+	struct sl_engine *e;
+	char *eal_argv[256];
+	int n_ours = argc, eal_argc = 0, i, rc, status = 1;
+	bool ctl_default = false;
+	char why[512];
+	struct sl_counters tot, c;
+	uint64_t verdicts = 0;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			n_ours = i;
+			break;
+		}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return 1;
+	pthread_mutex_init(&e->reload_lock, NULL);
+	e->ctl_fd = -1;
+	e->opt = (struct sl_run_opts){.quarantine = "sluice.quarantine",
+				      .until_idle_ms = -1,
+				      .port = SL_WIRE_PORT,
+				      .rxd = 1024,
+				      .txd = 1024,
+				      .log_ring = 4096,
+				      .ctl_path = ""};
+	rc = parse_opts(n_ours, argv, &e->opt);
+	if (rc) {
+		free(e);
+		return rc > 0 ? 0 : 2;
+	}
+	if (e->opt.ctl_path && !e->opt.ctl_path[0]) {
+		default_ctl(&e->opt);
+		ctl_default = true;
+	}
+
+	eal_argv[eal_argc++] = "sluice-run";
+	for (i = n_ours + 1; i < argc && eal_argc < 255; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+	rc = rte_eal_init(eal_argc, eal_argv);
+	if (rc < 0) {
+		fprintf(stderr, "sluice run: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		free(e);
+		return 1;
+	}
+	sl_signals_install();
+
+	if (workers_init(e) < 0) {
+		fprintf(stderr, "sluice run: out of memory for %u workers\n",
+			e->n_workers);
+		goto out_workers;
+	}
+	if (sl_ports_init(e) < 0)
+		goto out_ports;
+	if (state_open(e) < 0) {
+		status = 2;
+		goto out_ports;
+	}
+
+	/* The first snapshot, before any worker runs. */
+	if (sl_reload(e, why, sizeof(why)) < 0) {
+		fprintf(stderr, "sluice run: %s\n", why);
+		status = 2;
+		goto out_ports;
+	}
+	if (!e->rl.bundle_id[0])
+		fprintf(stderr, "sluice run: warning: no rule bundle (no -r "
+				"and no default bundle): every declaration is "
+				"held (NO_RULESET)\n");
+
+	if (sl_log_start(e) < 0)
+		goto out_snap;
+	rc = sl_ctl_start(e);
+	if (rc < 0 && ctl_default) {
+		/* The default socket is a convenience; run without it. */
+		fprintf(stderr, "sluice run: warning: no control socket\n");
+		e->opt.ctl_path = NULL;
+		rc = sl_ctl_start(e);
+	}
+	if (rc < 0)
+		goto out_log;
+
+	e->start_tsc = rte_get_timer_cycles();
+	rte_eal_mp_remote_launch(sl_worker_main, e, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+	status = 0;
+
+	sl_ctl_stop(e);
+out_log:
+	sl_log_stop(e); /* drains every ring: all verdicts are written */
+	if (status == 0) {
+		memset(&tot, 0, sizeof(tot));
+		for (i = 0; i < (int)e->n_workers; i++) {
+			sl_worker_read(&e->workers[i], &c);
+			sl_counters_add(&tot, &c);
+		}
+		for (i = 0; i < SL_VERDICT__COUNT; i++)
+			verdicts += tot.verdicts[i];
+		if (!e->opt.quiet)
+			sl_stats_summary(e, stderr);
+		if (tot.decls_in != verdicts + tot.quarantined ||
+		    tot.unlogged || e->logt.write_errors ||
+		    e->logt.decode_errors) {
+			fprintf(stderr, "sluice run: error: accounting or log "
+					"failure (see counters above)\n");
+			status = 1;
+		}
+	}
+out_snap:
+	sl_reload_fini(e);
+	if (e->state && sl_state_close(e->state) < 0) {
+		fprintf(stderr,
+			"sluice run: state %s: final checkpoint "
+			"failed\n",
+			e->opt.state_dir);
+		status = 1;
+	}
+	e->state = NULL;
+out_ports:
+	sl_ports_close(e);
+out_workers:
+	workers_fini(e);
+	rte_mempool_free(e->rx_pool);
+	rte_mempool_free(e->tx_pool);
+	rte_eal_cleanup();
+	pthread_mutex_destroy(&e->reload_lock);
+	free(e);
+	return status;
+}

@@ -1,0 +1,414 @@
+/* sluice — the run-to-completion worker (data plane).
+ *
+ * Per loop: take the live snapshot (RCU, QSBR), rx_burst every (port,
+ * queue) pair, parse each frame, screen each record, pack the verdicts
+ * into reply datagrams, tx_burst them, hand them (and unreadable bytes)
+ * to the log thread, publish the counters, report a quiescent state.
+ *
+ * Nothing here mallocs, locks, logs or makes a system call: mbufs come
+ * from pools and ring slots from rings sized at start.  When a ring or a
+ * pool is full the worker waits (counted) rather than lose a verdict; it
+ * never reports a quiescent state mid-loop, so the snapshot it holds
+ * stays valid while it waits (reloads wait for it; the log thread, which
+ * frees the space, never waits for a reload).
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ring_elem.h>
+#include <rte_udp.h>
+
+#include <urcu-qsbr.h>
+
+#include <sluice/screen.h>
+#include <sluice/verdict.h>
+
+#include "engine.h"
+
+/* Verdict datagrams under construction for one (port, queue). */
+struct txq {
+	uint16_t port, queue;
+	unsigned n;
+	struct rte_mbuf *m[SL_TX_PENDING_MAX];
+	uint32_t nv[SL_TX_PENDING_MAX]; /* verdicts in m[i] */
+};
+
+/* The verdict datagram being filled for the current input datagram. */
+struct outdg {
+	struct rte_mbuf *m;
+	uint32_t fill; /* payload bytes */
+	uint32_t nv;   /* verdicts */
+	struct sl_wire_addr addr;
+};
+
+static void log_put(struct sl_worker *w, struct sl_logmsg *msg)
+{
+	struct sl_engine *e = w->eng;
+	uint64_t t0;
+
+	if (likely(rte_ring_sp_enqueue_elem(w->log, msg, sizeof(*msg)) == 0))
+		return;
+	/* Backpressure: the log thread is behind.  Wait; it never waits
+	 * for us.  On shutdown it keeps draining until every worker is
+	 * done, so this ends. */
+	w->acc.log_stalls++;
+	t0 = rte_get_timer_cycles();
+	while (rte_ring_sp_enqueue_elem(w->log, msg, sizeof(*msg)) != 0) {
+		rte_pause();
+		if (unlikely(e->log_quit && rte_get_timer_cycles() - t0 >
+						rte_get_timer_hz())) {
+			/* The log thread is gone (it only goes after the
+			 * workers; this is a bug).  Count, never hide. */
+			if (msg->kind == SL_LOGMSG_VERDICTS)
+				w->acc.unlogged++;
+			rte_pktmbuf_free(msg->m);
+			return;
+		}
+	}
+}
+
+/* Sends everything pending on q.  TX that stays full after
+ * SL_TX_RETRIES attempts drops the rest, counted: those verdicts are
+ * still in the verdict log. */
+static void tx_flush(struct sl_worker *w, struct txq *q)
+{
+	unsigned sent = 0, tries = 0, i;
+
+	while (sent < q->n) {
+		sent += rte_eth_tx_burst(q->port, q->queue, q->m + sent,
+					 (uint16_t)(q->n - sent));
+		if (sent < q->n && ++tries >= SL_TX_RETRIES)
+			break;
+		if (sent < q->n) {
+			w->acc.tx_retries++;
+			rte_pause();
+		}
+	}
+	for (i = 0; i < sent; i++) {
+		w->acc.tx_datagrams++;
+		w->acc.tx_verdicts += q->nv[i];
+	}
+	for (i = sent; i < q->n; i++) {
+		w->acc.tx_dropped_datagrams++;
+		w->acc.tx_dropped_verdicts += q->nv[i];
+		rte_pktmbuf_free(q->m[i]);
+	}
+	q->n = 0;
+}
+
+static struct rte_mbuf *tx_alloc(struct sl_worker *w)
+{
+	struct sl_engine *e = w->eng;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(e->tx_pool);
+	uint64_t t0;
+
+	if (likely(m != NULL))
+		return m;
+	/* The pool refills as TX completes and the log thread frees. */
+	w->acc.mbuf_stalls++;
+	t0 = rte_get_timer_cycles();
+	while ((m = rte_pktmbuf_alloc(e->tx_pool)) == NULL) {
+		rte_pause();
+		if (unlikely(e->quit &&
+			     rte_get_timer_cycles() - t0 > rte_get_timer_hz()))
+			return NULL;
+	}
+	return m;
+}
+
+/* Closes the current verdict datagram: headers, checksums, a reference
+ * for the log thread, queue it for TX. */
+static void out_finish(struct sl_worker *w, struct outdg *o, struct txq *q)
+{
+	struct rte_mbuf *m = o->m;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *f;
+	size_t len;
+
+	if (!m)
+		return; /* every record of the datagram went to quarantine */
+	f = rte_pktmbuf_mtod(m, uint8_t *);
+	len = sl_wire_build(f, &o->addr, o->fill);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(struct rte_ipv4_hdr);
+	ip = (struct rte_ipv4_hdr *)(f + m->l2_len);
+	udp = (struct rte_udp_hdr *)((uint8_t *)ip + m->l3_len);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+
+	if (w->eng->opt.verdict_log) {
+		struct sl_logmsg msg = {.m = m,
+					.off = SL_WIRE_HDR_LEN,
+					.len = o->fill,
+					.kind = SL_LOGMSG_VERDICTS,
+					.worker = (uint16_t)w->idx,
+					.port = q->port};
+
+		rte_mbuf_refcnt_update(m, 1);
+		log_put(w, &msg);
+	}
+	if (q->n == SL_TX_PENDING_MAX)
+		tx_flush(w, q);
+	q->m[q->n] = m;
+	q->nv[q->n] = o->nv;
+	q->n++;
+	o->m = NULL;
+	o->fill = o->nv = 0;
+}
+
+/* Appends one verdict to the reply datagram, opening a new one when it
+ * does not fit. */
+static void out_verdict(struct sl_worker *w, struct outdg *o, struct txq *q,
+			const sl_verdict_t *v)
+{
+	int n;
+
+	for (;;) {
+		if (!o->m) {
+			o->m = tx_alloc(w);
+			if (unlikely(!o->m)) {
+				w->acc.unlogged++;
+				return;
+			}
+			o->fill = o->nv = 0;
+		}
+		n = sl_verdict_to_msgpack(
+		    v,
+		    rte_pktmbuf_mtod_offset(o->m, uint8_t *,
+					    SL_WIRE_HDR_LEN + o->fill),
+		    SL_WIRE_PAYLOAD_MAX - o->fill);
+		if (likely(n >= 0)) {
+			o->fill += (uint32_t)n;
+			o->nv++;
+			return;
+		}
+		if (o->nv == 0) {
+			/* Cannot happen: a verdict is at most
+			 * SL_VERDICT_MSGPACK_MAX < SL_WIRE_PAYLOAD_MAX. */
+			w->acc.unlogged++;
+			return;
+		}
+		out_finish(w, o, q);
+	}
+}
+
+static void quarantine(struct sl_worker *w, struct rte_mbuf *m, uint16_t port,
+		       uint32_t off, uint32_t len, uint8_t source,
+		       uint8_t reason)
+{
+	struct sl_logmsg msg = {.m = m,
+				.off = off,
+				.len = len,
+				.kind = SL_LOGMSG_QUARANTINE,
+				.source = source,
+				.reason = reason,
+				.worker = (uint16_t)w->idx,
+				.port = port};
+
+	w->acc.decls_in++;
+	w->acc.quarantined++;
+	rte_mbuf_refcnt_update(m, 1);
+	log_put(w, &msg);
+}
+
+static inline bool framing_error(uint16_t code)
+{
+	return code == SL_E_BAD_MSGPACK || code == SL_E_NOT_OBJECT ||
+	       code == SL_E_TOO_DEEP || code == SL_E_LINE_TOO_LONG ||
+	       code == SL_E_NOT_JSON;
+}
+
+/* Screens every record of one declaration datagram. */
+static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
+			 struct rte_mbuf *m, const uint8_t *frame,
+			 const struct sl_wire_dgram *d, struct txq *q)
+{
+	struct sl_engine *e = w->eng;
+	struct outdg o = {.m = NULL};
+	uint32_t base = (uint32_t)(d->payload - frame), off = 0;
+	sl_verdict_t v;
+	size_t used;
+
+	sl_wire_reply_addr(d, &o.addr);
+	while (off < d->len) {
+		sl_screen_msgpack(w->scr, snap, e->state, d->payload + off,
+				  d->len - off, &used, ++w->rec_no, &v);
+		if (used > d->len - off)
+			used = 0; /* defensive: never walk past the payload */
+		if (!v.has_decl_id) {
+			/* Not attributable to a declaration: raw bytes to
+			 * quarantine with the reason (SPEC 2). */
+			quarantine(w, m, q->port, base + off,
+				   used ? (uint32_t)used : d->len - off,
+				   SL_QUAR_RECORD, (uint8_t)v.error.code);
+		} else {
+			w->acc.decls_in++;
+			w->acc.verdicts[v.verdict]++;
+			if (v.verdict == SL_VERDICT_REJECT) {
+				if (v.error.code < SL_E__COUNT)
+					w->acc.rejects[v.error.code]++;
+			}
+			if (!framing_error(v.error.code))
+				w->acc.decoded++;
+			if (!v.ruleset[0])
+				w->acc.no_ruleset++;
+			out_verdict(w, &o, q, &v);
+		}
+		if (used == 0)
+			break; /* the rest was unreadable and is accounted */
+		off += (uint32_t)used;
+	}
+	out_finish(w, &o, q);
+}
+
+static void handle_frame(struct sl_worker *w, const struct sl_snapshot *snap,
+			 struct rte_mbuf *m, struct txq *q)
+{
+	struct sl_engine *e = w->eng;
+	const uint8_t *frame;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct sl_wire_dgram d;
+	enum sl_wire_class k;
+
+	w->acc.rx_frames++;
+	w->acc.rx_bytes += len;
+	if (likely(m->nb_segs == 1)) {
+		frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	} else {
+		/* Chained (jumbo from a PMD without scatter-free RX):
+		 * copy out once; quarantine offsets stay packet offsets. */
+		if (len > SL_LINEAR_MAX)
+			len = SL_LINEAR_MAX;
+		frame = rte_pktmbuf_read(m, 0, len, w->linear);
+	}
+	k = sl_wire_parse(frame, len, e->opt.port, &d);
+	w->acc.frames[k]++;
+	switch (k) {
+	case SL_WIRE_DECL:
+		handle_decls(w, snap, m, frame, &d, q);
+		break;
+	case SL_WIRE_TRUNCATED:
+	case SL_WIRE_OVERSIZED:
+	case SL_WIRE_FRAGMENTED:
+		/* A declaration datagram we will not parse: its records
+		 * can't be told apart, so the whole payload is one unit. */
+		quarantine(w, m, q->port, (uint32_t)(d.payload - frame), d.len,
+			   SL_QUAR_WIRE, (uint8_t)k);
+		break;
+	default:
+		/* Not ours (ARP, other ports, verdicts looping back, ...):
+		 * counted by class, ignored. */
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Publishes acc under the sequence count (see sl_worker_read). */
+static void publish(struct sl_worker *w)
+{
+	uint64_t s = w->pub_seq;
+
+	__atomic_store_n(&w->pub_seq, s + 1, __ATOMIC_RELAXED);
+	rte_smp_wmb();
+	w->pub = w->acc;
+	rte_smp_wmb();
+	__atomic_store_n(&w->pub_seq, s + 2, __ATOMIC_RELAXED);
+	w->dirty = false;
+}
+
+void sl_worker_read(const struct sl_worker *w, struct sl_counters *out)
+{
+	uint64_t s1, s2;
+
+	for (;;) {
+		s1 = __atomic_load_n(&w->pub_seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1) {
+			rte_pause();
+			continue;
+		}
+		*out = w->pub;
+		rte_smp_rmb();
+		s2 = __atomic_load_n(&w->pub_seq, __ATOMIC_RELAXED);
+		if (s1 == s2)
+			return;
+	}
+}
+
+void sl_counters_add(struct sl_counters *sum, const struct sl_counters *c)
+{
+	const uint64_t *src = (const uint64_t *)c;
+	uint64_t *dst = (uint64_t *)sum;
+	size_t i;
+
+	/* struct sl_counters is only uint64_t fields. */
+	for (i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+int sl_worker_main(void *arg)
+{
+	struct sl_engine *e = arg;
+	struct sl_worker *w = NULL;
+	struct rte_mbuf *pkts[SL_BURST];
+	struct txq txq[SL_MAX_RXQ];
+	unsigned lcore = rte_lcore_id(), i, j;
+
+	for (i = 0; i < e->n_workers; i++)
+		if (e->workers[i].lcore == lcore)
+			w = &e->workers[i];
+	if (!w)
+		return 0;
+	for (i = 0; i < w->n_rxq; i++) {
+		txq[i].port = w->rxq[i].port;
+		txq[i].queue = w->rxq[i].queue;
+		txq[i].n = 0;
+	}
+
+	rcu_register_thread();
+	while (!e->quit) {
+		/* One snapshot for the whole loop; the quiescent state at
+		 * the bottom says we no longer hold it. */
+		const struct sl_snapshot *snap = rcu_dereference(e->live);
+		unsigned got = 0;
+
+		for (i = 0; i < w->n_rxq; i++) {
+			uint16_t n = rte_eth_rx_burst(
+			    w->rxq[i].port, w->rxq[i].queue, pkts, SL_BURST);
+
+			if (n == 0)
+				continue;
+			got += n;
+			for (j = 0; j < n && j < 4; j++)
+				rte_prefetch0(
+				    rte_pktmbuf_mtod(pkts[j], void *));
+			for (j = 0; j < n; j++) {
+				if (j + 4 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(
+					    pkts[j + 4], void *));
+				handle_frame(w, snap, pkts[j], &txq[i]);
+			}
+			tx_flush(w, &txq[i]);
+		}
+		w->acc.loops++;
+		if (got) {
+			w->acc.busy_loops++;
+			w->dirty = true;
+		}
+		/* Idle loops publish rarely: only the loop counter moved. */
+		if (w->dirty || (w->acc.loops & 0xfff) == 0)
+			publish(w);
+		rcu_quiescent_state();
+	}
+	for (i = 0; i < w->n_rxq; i++)
+		tx_flush(w, &txq[i]);
+	publish(w);
+	rcu_unregister_thread();
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
