@@ -35,6 +35,8 @@
 #define MIN_BUFFER	   (4 * SL_VLOG_LINE_MAX)
 #define DEFAULT_CP_RECORDS 10000
 #define DEFAULT_CP_MS	   60000
+#define DEFAULT_GROUP_RECS 1024
+#define DEFAULT_GROUP_MS   10
 #define JSON_ARENA_SIZE	   (128 * 1024) /* append_json's checking tree */
 
 /* Room one record needs in the buffer: the line and its newline. */
@@ -60,6 +62,8 @@ struct sl_vlog {
 	char *buf;	       /* group-commit buffer; owned */
 	size_t cap, len;       /* its size, bytes pending */
 	uint64_t buf_last_seq; /* seq of the last record in buf */
+	uint32_t buf_records;  /* records in buf */
+	uint64_t buf_first_ms; /* monotonic time the first one came */
 
 	EVP_PKEY *key; /* checkpoint signing key or NULL; owned */
 	char key_id[17];
@@ -89,6 +93,8 @@ void sl_vlog_config_init(struct sl_vlog_config *c)
 	c->checkpoint_records = DEFAULT_CP_RECORDS;
 	c->checkpoint_ms = DEFAULT_CP_MS;
 	c->sync = SL_VLOG_SYNC_BATCH;
+	c->group_records = DEFAULT_GROUP_RECS;
+	c->group_ms = DEFAULT_GROUP_MS;
 	c->buffer_bytes = DEFAULT_BUFFER;
 }
 
@@ -141,13 +147,18 @@ int sl_vlog_config_set(struct sl_vlog_config *c, const char *key,
 		if (h < 0)
 			goto bad;
 		c->hash = (enum sl_vlog_hash)h;
-	} else if (!strcmp(key, "key")) {
+	} else if (!strcmp(key, "key") || !strcmp(key, "checkpoint_key")) {
 		c->key_path = val && *val ? val : NULL;
 	} else if (!strcmp(key, "fsync")) {
-		if (!strcmp(val, "none")) {
+		/* always / group / never are the names of the engine's
+		 * configuration file (deploy/sluice.yaml). */
+		if (!strcmp(val, "none") || !strcmp(val, "never")) {
 			c->sync = SL_VLOG_SYNC_NONE;
-		} else if (!strcmp(val, "batch")) {
+		} else if (!strcmp(val, "batch") || !strcmp(val, "group")) {
 			c->sync = SL_VLOG_SYNC_BATCH;
+		} else if (!strcmp(val, "always")) {
+			c->sync = SL_VLOG_SYNC_BATCH;
+			c->group_records = 1;
 		} else if (!strncmp(val, "interval:", 9) &&
 			   parse_ms(val + 9, &v) == 0 && v > 0 &&
 			   v <= UINT32_MAX) {
@@ -189,6 +200,21 @@ int sl_vlog_config_set(struct sl_vlog_config *c, const char *key,
 				c->checkpoint_ms = (uint32_t)v;
 			}
 		}
+	} else if (!strcmp(key, "checkpoint_records") ||
+		   !strcmp(key, "group_records")) {
+		if (parse_num(val, &v, NULL, NULL, 0) < 0 || v > UINT32_MAX)
+			goto bad_number;
+		if (key[0] == 'c')
+			c->checkpoint_records = (uint32_t)v;
+		else
+			c->group_records = (uint32_t)v;
+	} else if (!strcmp(key, "checkpoint_ms") || !strcmp(key, "group_ms")) {
+		if (parse_ms(val, &v) < 0 || v > UINT32_MAX)
+			goto bad_number;
+		if (key[0] == 'c')
+			c->checkpoint_ms = (uint32_t)v;
+		else
+			c->group_ms = (uint32_t)v;
 	} else if (!strcmp(key, "buffer")) {
 		static const char *const sfx[] = {"K", "M", "k", "m"};
 		static const uint64_t mul[] = {1024, 1 << 20, 1024, 1 << 20};
@@ -198,13 +224,19 @@ int sl_vlog_config_set(struct sl_vlog_config *c, const char *key,
 			goto bad;
 		c->buffer_bytes = (size_t)v;
 	} else {
-		snprintf(err, errlen,
-			 "unknown verdict log option '%s' (hash, key, "
-			 "checkpoint, fsync, buffer)",
-			 key);
+		snprintf(
+		    err, errlen,
+		    "unknown verdict log option '%s' (hash, key, "
+		    "checkpoint, checkpoint_records, checkpoint_ms, fsync, "
+		    "group_records, group_ms, buffer)",
+		    key);
 		return -EINVAL;
 	}
 	return 0;
+bad_number:
+	snprintf(err, errlen, "verdict log %s '%s': not a number%s", key,
+		 val ? val : "", strstr(key, "_ms") ? " of ms (or Ns)" : "");
+	return -EINVAL;
 bad:
 	if (!strcmp(key, "hash"))
 		snprintf(err, errlen,
@@ -213,7 +245,7 @@ bad:
 	else if (!strcmp(key, "fsync"))
 		snprintf(err, errlen,
 			 "verdict log fsync '%s': use none, batch or "
-			 "interval:MS",
+			 "interval:MS (or never, group, always)",
 			 val ? val : "");
 	else if (!strcmp(key, "checkpoint"))
 		snprintf(err, errlen,
@@ -288,6 +320,8 @@ static int chain(struct sl_vlog *log, char *p, size_t blen)
 	memcpy(log->head, h, log->dlen);
 	log->buf_last_seq = log->next_seq++;
 	log->cp_records++;
+	if (log->buf_records++ == 0 && log->cfg.group_ms)
+		log->buf_first_ms = mono_ms();
 	return (int)n;
 }
 
@@ -414,6 +448,11 @@ static int add_verdict_json(struct sl_vlog *log, char *p, size_t n)
 	if (log->key && log->cfg.checkpoint_records &&
 	    log->cp_verdicts >= log->cfg.checkpoint_records)
 		log->cp_due = true;
+	/* A full group goes out now; a failed write keeps it buffered for
+	 * the next commit (the record is taken either way). */
+	if (log->cfg.group_records &&
+	    log->buf_records >= log->cfg.group_records)
+		(void)sl_vlog_commit(log);
 	return 0;
 }
 
@@ -567,6 +606,7 @@ int sl_vlog_commit(struct sl_vlog *log)
 		log->st.commits++;
 		log->st.written_seq = log->buf_last_seq;
 		log->len = 0;
+		log->buf_records = 0;
 		log->dirty = true;
 	}
 	switch (log->cfg.sync) {
@@ -592,8 +632,14 @@ int sl_vlog_tick(struct sl_vlog *log)
 	    mono_ms() - log->cp_last_ms >= log->cfg.checkpoint_ms)
 		log->cp_due = true;
 	rc = checkpoint_if_due(log);
-	if (rc == 0 && (log->len || log->dirty))
+	if (rc == 0 && log->len &&
+	    (!log->cfg.group_ms ||
+	     mono_ms() - log->buf_first_ms >= log->cfg.group_ms))
 		rc = sl_vlog_commit(log);
+	else if (rc == 0 && log->dirty &&
+		 log->cfg.sync == SL_VLOG_SYNC_INTERVAL &&
+		 mono_ms() - log->last_sync_ms >= log->cfg.sync_interval_ms)
+		rc = do_sync(log);
 	return rc;
 }
 

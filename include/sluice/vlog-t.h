@@ -60,6 +60,13 @@ struct sl_vlog_config {
 					one (0: not by time) */
 	enum sl_vlog_sync sync;	     /* fsync policy */
 	uint32_t sync_interval_ms;   /* for SL_VLOG_SYNC_INTERVAL */
+	uint32_t group_records;	     /* group commit once this many records
+					are buffered (0: only when the
+					buffer is full or the caller
+					commits) */
+	uint32_t group_ms;	     /* sl_vlog_tick() commits records
+					buffered this long (0: whatever is
+					buffered, at every tick) */
 	size_t buffer_bytes;	     /* group-commit buffer, allocated once at
 					open; a commit is forced when it cannot
 					hold one more record */

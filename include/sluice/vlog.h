@@ -21,22 +21,29 @@
 #ifndef SLUICE_VLOG_H
 #define SLUICE_VLOG_H
 
+#include <string.h>
+
 #include <sluice/vlog-t.h>
 
 /* ------------------------------------------------------------ config */
 
 /* Defaults: SM3, no key (chain only), checkpoint every 10000 records or
- * 60 s when a key is set, fsync `batch`, 1 MiB buffer, warnings to
- * stderr.  path must still be set. */
+ * 60 s when a key is set, fsync `batch`, groups of 1024 records or 10 ms,
+ * 1 MiB buffer, warnings to stderr.  path must still be set. */
 void sl_vlog_config_init(struct sl_vlog_config *c);
 
-/* Sets one option by name, as given on a command line or in a
- * configuration file:
- *   hash        sm3 | sha256
- *   key         PEM private key file (SM2 or Ed25519) for checkpoints
- *   checkpoint  N (records), Ns (seconds), Nms, or N,Ms ("10000,60s")
- *   fsync       none | batch | interval:MS
- *   buffer      bytes of the group-commit buffer (K and M suffixes)
+/* Sets one option by name, as given on a command line or in the engine's
+ * configuration file (the verdict_log section of deploy/sluice.yaml uses
+ * the same names):
+ *   hash                sm3 | sha256
+ *   key, checkpoint_key PEM private key file (SM2 or Ed25519)
+ *   checkpoint          N (records), Ns / Nms (time), or "N,Ts"
+ *   checkpoint_records  N          checkpoint_ms  MS (or Ns)
+ *   fsync               none | batch | interval:MS; also the
+ *                       configuration file's never (= none), group
+ *                       (= batch) and always (= batch, group_records 1)
+ *   group_records       N          group_ms       MS (or Ns)
+ *   buffer              bytes of the group-commit buffer (K, M suffixes)
  * val is borrowed (key only) until sl_vlog_open().  Returns 0, or -EINVAL
  * with a message in err. */
 int sl_vlog_config_set(struct sl_vlog_config *c, const char *key,
@@ -152,6 +159,17 @@ int sl_vlog_verify_fd(int fd, const struct sl_vlog_verify_opts *o,
 /* Opens path read-only and verifies it. */
 int sl_vlog_verify_file(const char *path, const struct sl_vlog_verify_opts *o,
 			struct sl_vlog_report *rep);
+
+/* Is this log line one of the log's own records (header, checkpoint,
+ * resume) rather than a verdict?  The writer puts "vlog" first in those, so
+ * a reader of verdicts (sluice-feedback, scripts) can skip them without
+ * parsing.  Any plane; allocates nothing. */
+static inline bool sl_vlog_is_meta(const char *line, size_t len)
+{
+	static const char tag[] = "{\"vlog\":";
+
+	return len >= sizeof(tag) - 1 && !memcmp(line, tag, sizeof(tag) - 1);
+}
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes with the NUL). */
 void sl_vlog_hex(const uint8_t *b, size_t n, char *out);

@@ -787,10 +787,67 @@ Test(vlog, checkpoint_on_demand_and_by_time)
 	cr_assert_eq(r.sigs_verified, 2);
 }
 
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+
+	cr_assert_eq(stat(path, &sb), 0);
+	return sb.st_size;
+}
+
+/* Records reach the file in groups: nothing before a group is full, the
+ * whole group with one write() when it is; a tick flushes a partial group
+ * once it is old enough (group_ms) and not before. */
+Test(vlog, group_commit)
+{
+	const char *log = tpath("v.log");
+	struct sl_vlog_config c;
+	struct sl_vlog_stats st;
+	struct sl_vlog *w;
+	sl_verdict_t v[4];
+	char err[512];
+	off_t empty;
+	unsigned i;
+
+	sl_vlog_config_init(&c);
+	c.path = log;
+	c.sync = SL_VLOG_SYNC_NONE;
+	c.group_records = 4;
+	c.group_ms = 3600 * 1000; /* never during this test */
+	c.warn = capture_warn;
+	w = sl_vlog_open(&c, err, sizeof(err));
+	cr_assert_not_null(w, "%s", err);
+	empty = file_size(log);
+	for (i = 0; i < 4; i++)
+		make_verdict(&v[i], i);
+
+	cr_assert_eq(sl_vlog_append(w, v, 3), 3);
+	cr_assert_eq(sl_vlog_tick(w), 0);
+	cr_assert_eq(file_size(log), empty, "3 of 4: still buffered");
+	cr_assert_eq(sl_vlog_append(w, v + 3, 1), 1);
+	cr_assert_gt(file_size(log), empty, "the 4th completes the group");
+	sl_vlog_stats(w, &st);
+	cr_assert_eq(st.commits, 2, "the header, then one write for the group");
+	cr_assert_eq(st.written_seq, 4);
+	cr_assert_eq(st.synced_seq, 0, "fsync none: only the open synced");
+	cr_assert_eq(sl_vlog_close(w), 0);
+
+	/* group_ms = 0: every tick flushes what is buffered. */
+	c.group_ms = 0;
+	w = sl_vlog_open(&c, err, sizeof(err));
+	cr_assert_not_null(w, "%s", err);
+	empty = file_size(log);
+	cr_assert_eq(sl_vlog_append(w, v, 1), 1);
+	cr_assert_eq(file_size(log), empty);
+	cr_assert_eq(sl_vlog_tick(w), 0);
+	cr_assert_gt(file_size(log), empty);
+	cr_assert_eq(sl_vlog_close(w), 0);
+}
+
 /* --------------------------------------------------------------- config */
 
 struct opt_case {
-	char key[16], val[32];
+	char key[24], val[32];
 	bool ok;
 };
 
@@ -813,6 +870,16 @@ ParameterizedTestParameters(vlog, config_options)
 	    {"buffer", "1M", true},
 	    {"buffer", "12", false},
 	    {"key", "/etc/sluice/vlog.pem", true},
+	    {"checkpoint_key", "/etc/sluice/vlog.pem", true},
+	    {"checkpoint_records", "100000", true},
+	    {"checkpoint_ms", "30s", true},
+	    {"fsync", "group", true},
+	    {"fsync", "always", true},
+	    {"fsync", "never", true},
+	    {"group_records", "1024", true},
+	    {"group_records", "-1", false},
+	    {"group_ms", "10", true},
+	    {"group_ms", "soon", false},
 	    {"colour", "blue", false},
 	};
 
@@ -831,6 +898,14 @@ ParameterizedTest(struct opt_case *p, vlog, config_options)
 	cr_assert_eq(rc == 0, p->ok, "%s=%s: %s", p->key, p->val, err);
 	if (!p->ok)
 		cr_assert(err[0], "a refused option says why");
+	if (p->ok && !strcmp(p->val, "always")) {
+		cr_assert_eq(c.sync, SL_VLOG_SYNC_BATCH);
+		cr_assert_eq(c.group_records, 1, "always: every record");
+	}
+	if (p->ok && !strcmp(p->val, "never"))
+		cr_assert_eq(c.sync, SL_VLOG_SYNC_NONE);
+	if (p->ok && !strcmp(p->key, "checkpoint_ms"))
+		cr_assert_eq(c.checkpoint_ms, 30000);
 	if (p->ok && !strcmp(p->val, "interval:2s"))
 		cr_assert_eq(c.sync_interval_ms, 2000);
 	if (p->ok && !strcmp(p->val, "10000,60s")) {

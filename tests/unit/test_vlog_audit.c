@@ -195,6 +195,26 @@ Test(audit, why_not_found_and_untrusted)
 	cr_assert(strstr(g_out, "NOT VERIFIED"), "%s", g_out);
 }
 
+/* sluice-feedback reads a verdict log as it reads `sluice screen` output:
+ * the log's own records are skipped, the last verdict per decl_id wins. */
+Test(audit, feedback_reads_the_log)
+{
+	const char *log = signed_log();
+	FILE *f = fopen(tpath("outcomes.csv"), "w");
+	cJSON *o;
+
+	fputs("decl_id,outcome\nTYN2026112900000003,found\n", f);
+	fclose(f);
+	cr_assert_eq(run(SLUICE_BINARY_DIR "/bin/sluice-feedback --json -q -i "
+					   "%s %s",
+			 tpath("outcomes.csv"), log),
+		     0, "%s", g_out);
+	o = cJSON_Parse(g_out);
+	cr_assert_not_null(o, "%s", g_out);
+	cJSON_Delete(o);
+	cr_assert(strstr(g_out, "PROHIBITED.ENDANGERED.IVORY"), "%s", g_out);
+}
+
 /* The shell verifier written from the document alone agrees with the
  * code, on a good log and on a tampered one, for both hashes. */
 Test(audit, reference_verifier_agrees, .timeout = 120)

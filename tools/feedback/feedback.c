@@ -23,6 +23,7 @@
 
 #include <sluice/decl.h>
 #include <sluice/verdict.h>
+#include <sluice/vlog.h>
 
 #include "feedback.h"
 
@@ -348,6 +349,8 @@ int sl_fb_load_verdicts(struct sl_fb *fb, FILE *f, const char *name, char *err,
 			;
 		if (k == len)
 			continue; /* blank line */
+		if (sl_vlog_is_meta(line, len))
+			continue; /* verdict log header, checkpoint, resume */
 		if (sl_verdict_from_json(line, len, v) < 0) {
 			fb_err(err, errlen, name, line_no, "%s",
 			       why_not_verdict(line, len));
