@@ -18,20 +18,19 @@
 #include <libfyaml.h>
 
 #include <sluice/config.h>
+#include <sluice/wire.h>
 
 /* ------------------------------------------------------------- keys */
 
 enum ktype {
-	K_STR,	 /* string, fits the field */
-	K_PATH,	 /* string; relative = relative to the file's directory */
-	K_U32,	 /* unsigned integer in [min, max] */
-	K_I32,	 /* signed integer in [min, max] */
-	K_BOOL,	 /* true / false */
-	K_FSYNC, /* enum sl_config_fsync by name */
+	K_STR,	/* string, fits the field */
+	K_PATH, /* string; relative = relative to the file's directory */
+	K_U32,	/* unsigned integer in [min, max] */
+	K_I32,	/* signed integer in [min, max] */
 };
 
 struct key {
-	const char *name; /* dotted path: "verdict_log.fsync" */
+	const char *name; /* dotted path: "queues.rx_desc" */
 	enum ktype type;
 	size_t off;  /* offset in the struct the table describes */
 	size_t size; /* bytes of a string field */
@@ -56,36 +55,24 @@ struct key {
 	{                                                                      \
 		n, K_I32, offsetof(struct sl_config, f), 4, lo, hi             \
 	}
-#define BOOL(n, f)                                                             \
-	{                                                                      \
-		n, K_BOOL, offsetof(struct sl_config, f), 1, 0, 1              \
-	}
-
 static const struct key top_keys[] = {
     STR("eal.lcores", eal_lcores),
     I32("eal.main_lcore", eal_main_lcore, -1, 1023),
     STR("eal.socket_mem", eal_socket_mem),
     PATH("eal.huge_dir", eal_huge_dir),
     STR("eal.file_prefix", eal_file_prefix),
+    U32("queues.rx_desc", rx_desc, 32, 16384),
+    U32("queues.tx_desc", tx_desc, 32, 16384),
+    U32("queues.log_ring", log_ring, 64, 1 << 20),
     U32("udp_port", udp_port, 1, 65535),
     PATH("rules.bundle", bundle),
     PATH("rules.registry", registry),
     PATH("state.dir", state_dir),
     PATH("verdict_log.path", verdict_log),
-    STR("verdict_log.hash", vlog_hash),
-    {"verdict_log.fsync", K_FSYNC, offsetof(struct sl_config, vlog_fsync), 1, 0,
-     0},
-    U32("verdict_log.group_records", vlog_group_records, 1, 1 << 20),
-    U32("verdict_log.group_ms", vlog_group_ms, 1, 10000),
-    U32("verdict_log.checkpoint_records", vlog_checkpoint_records, 0,
-	UINT32_MAX),
-    PATH("verdict_log.checkpoint_key", vlog_checkpoint_key),
     PATH("quarantine.path", quarantine),
     PATH("control.socket", ctl_socket),
-    STR("metrics.listen", metrics_listen),
-    BOOL("reload.sighup", reload_sighup),
-    U32("reload.watch_ms", reload_watch_ms, 0, 3600 * 1000),
     U32("control.drain_timeout_ms", drain_timeout_ms, 1, 3600 * 1000),
+    STR("metrics.listen", metrics_listen),
 };
 
 #define PSTR(n, f)                                                             \
@@ -93,55 +80,26 @@ static const struct key top_keys[] = {
 		n, K_STR, offsetof(struct sl_config_port, f),                  \
 		    sizeof(((struct sl_config_port *)0)->f), 0, 0              \
 	}
-#define PU32(n, f, lo, hi)                                                     \
-	{                                                                      \
-		n, K_U32, offsetof(struct sl_config_port, f), 4, lo, hi        \
-	}
-
 static const struct key port_keys[] = {
-    PSTR("name", name),
     PSTR("pci", pci),
     PSTR("vdev", vdev),
-    PU32("rx_queues", rx_queues, 1, 128),
-    PU32("rx_desc", rx_desc, 64, 32768),
-    PU32("tx_desc", tx_desc, 64, 32768),
 };
 
 #define N_TOP  (sizeof(top_keys) / sizeof(top_keys[0]))
 #define N_PORT (sizeof(port_keys) / sizeof(port_keys[0]))
 
-static const char *const fsync_names[SL_CONFIG_FSYNC__COUNT] = {
-#define X(id, name) [SL_CONFIG_FSYNC_##id] = name,
-    SL_CONFIG_FSYNCS(X)
-#undef X
-};
-
-const char *sl_config_fsync_name(enum sl_config_fsync f)
-{
-	return (unsigned)f < SL_CONFIG_FSYNC__COUNT ? fsync_names[f] : NULL;
-}
-
 void sl_config_defaults(struct sl_config *c)
 {
+	/* The same defaults `sluice run` has without --config. */
 	memset(c, 0, sizeof(*c));
 	c->eal_main_lcore = -1;
-	c->udp_port = 7400;
-	snprintf(c->vlog_hash, sizeof(c->vlog_hash), "sm3");
-	c->vlog_fsync = SL_CONFIG_FSYNC_GROUP;
-	c->vlog_group_records = 1024;
-	c->vlog_group_ms = 10;
-	snprintf(c->ctl_socket, sizeof(c->ctl_socket), "/run/sluice/ctl.sock");
-	c->reload_sighup = true;
+	c->rx_desc = 1024;
+	c->tx_desc = 1024;
+	c->log_ring = 4096;
+	c->udp_port = SL_WIRE_PORT;
+	snprintf(c->ctl_socket, sizeof(c->ctl_socket),
+		 "/run/sluice/sluice.sock");
 	c->drain_timeout_ms = 30000;
-}
-
-static void port_defaults(struct sl_config_port *p, unsigned i)
-{
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "port%u", i);
-	p->rx_queues = 1;
-	p->rx_desc = 1024;
-	p->tx_desc = 1024;
 }
 
 /* ---------------------------------------------------------- loading */
@@ -254,7 +212,6 @@ static int set_value(struct ctx *x, const struct key *k, void *base,
 	char buf[SL_CONFIG_PATH_MAX * 2];
 	char *end;
 	long long ll;
-	unsigned i;
 	char *dst = (char *)base + k->off;
 
 	if (!v) { /* "key:" with nothing: an empty string, or an error */
@@ -311,28 +268,6 @@ static int set_value(struct ctx *x, const struct key *k, void *base,
 		else
 			*(int32_t *)(void *)dst = (int32_t)ll;
 		return 0;
-	case K_BOOL:
-		if (!strcmp(buf, "true") || !strcmp(buf, "yes") ||
-		    !strcmp(buf, "on"))
-			*(bool *)(void *)dst = true;
-		else if (!strcmp(buf, "false") || !strcmp(buf, "no") ||
-			 !strcmp(buf, "off"))
-			*(bool *)(void *)dst = false;
-		else {
-			node_err(x, v, "%s: \"%s\" is not true or false",
-				 k->name, buf);
-			return -1;
-		}
-		return 0;
-	case K_FSYNC:
-		for (i = 0; i < SL_CONFIG_FSYNC__COUNT; i++)
-			if (!strcmp(buf, fsync_names[i])) {
-				*(uint8_t *)dst = (uint8_t)i;
-				return 0;
-			}
-		node_err(x, v, "%s: \"%s\" is not always, group or never",
-			 k->name, buf);
-		return -1;
 	}
 	return -1;
 }
@@ -366,11 +301,9 @@ static int walk_port(struct ctx *x, struct fy_node *m, unsigned idx)
 	void *it = NULL;
 	char k[SL_CONFIG_STR_MAX];
 
-	port_defaults(p, idx);
+	memset(p, 0, sizeof(*p));
 	if (!fy_node_is_mapping(m)) {
-		node_err(x, m,
-			 "ports[%u]: expected a mapping (name, pci or "
-			 "vdev, rx_queues, rx_desc, tx_desc)",
+		node_err(x, m, "ports[%u]: expected a mapping with pci or vdev",
 			 idx);
 		return -1;
 	}
@@ -389,8 +322,8 @@ static int walk_port(struct ctx *x, struct fy_node *m, unsigned idx)
 		key = find_key(port_keys, N_PORT, k);
 		if (!key) {
 			node_err(x, kn,
-				 "ports[%u]: unknown key \"%s\" (known: name, "
-				 "pci, vdev, rx_queues, rx_desc, tx_desc)",
+				 "ports[%u]: unknown key \"%s\" (known: pci, "
+				 "vdev)",
 				 idx, k);
 			return -1;
 		}
@@ -519,11 +452,6 @@ static bool pci_ok(const char *s)
 	return false;
 }
 
-static bool pow2(uint32_t v)
-{
-	return v && !(v & (v - 1));
-}
-
 static int check(struct ctx *x)
 {
 	struct sl_config *c = x->c;
@@ -537,46 +465,23 @@ static int check(struct ctx *x)
 
 		if (!p->pci[0] == !p->vdev[0]) {
 			at(x, l, col,
-			   "ports[%u] (%s): give exactly one of pci "
-			   "or vdev",
-			   i, p->name);
+			   "ports[%u]: give exactly one of pci or vdev", i);
 			return -1;
 		}
 		if (p->pci[0] && !pci_ok(p->pci)) {
 			at(x, l, col,
-			   "ports[%u] (%s): pci \"%s\" is not a PCI "
-			   "address like 0000:3b:00.0",
-			   i, p->name, p->pci);
-			return -1;
-		}
-		if (!pow2(p->rx_desc) || !pow2(p->tx_desc)) {
-			at(x, l, col,
-			   "ports[%u] (%s): rx_desc and tx_desc must "
-			   "be powers of 2",
-			   i, p->name);
+			   "ports[%u]: pci \"%s\" is not a PCI address like "
+			   "0000:3b:00.0",
+			   i, p->pci);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
-			if (!strcmp(c->port[j].name, p->name) ||
-			    (p->pci[0] && !strcmp(c->port[j].pci, p->pci))) {
+			if (!strcmp(c->port[j].pci, p->pci) &&
+			    !strcmp(c->port[j].vdev, p->vdev)) {
 				at(x, l, col,
-				   "ports[%u]: same name or pci as "
-				   "ports[%u]",
-				   i, j);
+				   "ports[%u]: same device as ports[%u]", i, j);
 				return -1;
 			}
-	}
-	if (strcmp(c->vlog_hash, "sm3") && strcmp(c->vlog_hash, "sha256")) {
-		key_err(x, "verdict_log.hash",
-			"verdict_log.hash: \"%s\" is not sm3 or sha256",
-			c->vlog_hash);
-		return -1;
-	}
-	if (c->vlog_checkpoint_records && !c->vlog_checkpoint_key[0]) {
-		key_err(x, "verdict_log.checkpoint_records",
-			"verdict_log.checkpoint_records needs "
-			"verdict_log.checkpoint_key (checkpoints are signed)");
-		return -1;
 	}
 	if (c->metrics_listen[0] &&
 	    sl_config_parse_listen(c->metrics_listen, &ss) < 0) {
@@ -795,14 +700,6 @@ static void key_text(const struct key *k, const void *base, char *buf,
 		break;
 	case K_I32:
 		snprintf(buf, cap, "%d", *(const int32_t *)(const void *)src);
-		break;
-	case K_BOOL:
-		snprintf(buf, cap, "%s",
-			 *(const bool *)(const void *)src ? "true" : "false");
-		break;
-	case K_FSYNC:
-		snprintf(buf, cap, "%s",
-			 sl_config_fsync_name(*(const uint8_t *)src));
 		break;
 	}
 }

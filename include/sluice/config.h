@@ -25,27 +25,11 @@
 #define SL_CONFIG_STR_MAX   128	 /* bytes of other strings, with NUL */
 #define SL_CONFIG_SUN_MAX   108	 /* sun_path of a unix socket */
 
-/* When the verdict log reaches the disk (docs/audit.md). */
-#define SL_CONFIG_FSYNCS(X)                                                    \
-	X(ALWAYS, "always") /* every record: slowest, loses nothing */         \
-	X(GROUP, "group")   /* every group_records or group_ms */              \
-	X(NEVER, "never")   /* the kernel decides: tests and replays only */
-
-enum sl_config_fsync {
-#define X(id, name) SL_CONFIG_FSYNC_##id,
-	SL_CONFIG_FSYNCS(X)
-#undef X
-	    SL_CONFIG_FSYNC__COUNT
-};
-
-/* One NIC port.  Exactly one of pci / vdev is set. */
+/* One NIC port: an EAL device.  Exactly one of pci / vdev is set.  The
+ * engine gives each port one queue pair per worker (docs/engine.md). */
 struct sl_config_port {
-	char name[SL_CONFIG_STR_MAX]; /* for stats and logs: "north" */
 	char pci[SL_CONFIG_STR_MAX];  /* "0000:3b:00.0", bound to vfio-pci */
 	char vdev[SL_CONFIG_STR_MAX]; /* "net_pcap0,rx_pcap=in.pcap" (tests) */
-	uint32_t rx_queues;	      /* RX queues = workers polling it */
-	uint32_t rx_desc;	      /* RX ring size, power of 2 */
-	uint32_t tx_desc;	      /* TX ring size, power of 2 */
 };
 
 struct sl_config {
@@ -62,30 +46,23 @@ struct sl_config {
 
 	uint32_t n_ports;
 	struct sl_config_port port[SL_CONFIG_PORTS_MAX];
-	uint32_t udp_port; /* declarations arrive on this UDP port */
+	uint32_t rx_desc;  /* --rxd: descriptors per RX queue */
+	uint32_t tx_desc;  /* --txd: descriptors per TX queue */
+	uint32_t log_ring; /* --log-ring: log ring entries per worker */
+	uint32_t udp_port; /* --port: declarations arrive on this UDP port */
 
-	char bundle[SL_CONFIG_PATH_MAX];    /* "" = the default bundle */
-	char registry[SL_CONFIG_PATH_MAX];  /* "" = none: all unknown */
-	char state_dir[SL_CONFIG_PATH_MAX]; /* "" = in memory only */
-
-	char verdict_log[SL_CONFIG_PATH_MAX]; /* "" = no log */
-	char vlog_hash[SL_CONFIG_STR_MAX];    /* "sm3" or "sha256" */
-	uint8_t vlog_fsync;		      /* enum sl_config_fsync */
-	uint32_t vlog_group_records;	      /* GROUP: fsync after N */
-	uint32_t vlog_group_ms;		      /* GROUP: or after MS */
-	uint32_t vlog_checkpoint_records;     /* signed checkpoint every N;
-						 0 = none */
-	char vlog_checkpoint_key[SL_CONFIG_PATH_MAX]; /* PEM private key */
-	char quarantine[SL_CONFIG_PATH_MAX]; /* undecodable records; "" =
-						next to the verdict log */
-
-	char ctl_socket[SL_CONFIG_SUN_MAX];	/* sluicectl talks here */
-	char metrics_listen[SL_CONFIG_STR_MAX]; /* "127.0.0.1:9478"; "" =
-						   no Prometheus endpoint */
-	bool reload_sighup;			/* SIGHUP reloads */
-	uint32_t reload_watch_ms;		/* poll bundle/registry for a
-						   rename every MS; 0 = off */
-	uint32_t drain_timeout_ms;		/* drain gives up after MS */
+	char bundle[SL_CONFIG_PATH_MAX];      /* -r; "" = the default bundle */
+	char registry[SL_CONFIG_PATH_MAX];    /* -e; "" = none: all unknown */
+	char state_dir[SL_CONFIG_PATH_MAX];   /* --state; "" = memory only */
+	char verdict_log[SL_CONFIG_PATH_MAX]; /* --verdict-log; "" = none */
+	char quarantine[SL_CONFIG_PATH_MAX];  /* --quarantine; "" = the
+						 engine's default */
+	char ctl_socket[SL_CONFIG_SUN_MAX];   /* --ctl; sluicectl talks here */
+	uint32_t drain_timeout_ms;	      /* `sluicectl drain` waits so
+						 long for the engine to drain */
+	char
+	    metrics_listen[SL_CONFIG_STR_MAX]; /* --metrics ADDRESS:PORT;
+						  "" = no Prometheus endpoint */
 
 	char eal_main_buf[16]; /* scratch of sl_config_eal_argv */
 };
@@ -101,9 +78,6 @@ void sl_config_defaults(struct sl_config *c);
  * wrong type or out of range, an inconsistent combination). */
 struct sl_config *sl_config_load(const char *file, char *err, size_t errlen);
 void sl_config_free(struct sl_config *c);
-
-/* "always", "group", "never"; NULL when out of range. */
-const char *sl_config_fsync_name(enum sl_config_fsync f);
 
 /* Builds the EAL arguments the configuration implies (-l, --main-lcore,
  * --socket-mem, --huge-dir, --file-prefix, -a for each PCI port, --vdev

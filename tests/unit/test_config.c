@@ -19,32 +19,26 @@ Test(config, shipped_file)
 	    SLUICE_SOURCE_DIR "/deploy/sluice.yaml", err, sizeof(err));
 
 	cr_assert_not_null(c, "%s", err);
-	cr_expect_str_eq(c->eal_lcores, "0,2-9");
-	cr_expect_eq(c->eal_main_lcore, 0);
+	cr_expect_str_eq(c->eal_lcores, "2-9");
+	cr_expect_eq(c->eal_main_lcore, 2);
 	cr_expect_str_eq(c->eal_file_prefix, "sluice");
 	cr_expect_eq(c->n_eal_extra, 1);
 	cr_expect_eq(c->n_ports, 2);
-	cr_expect_str_eq(c->port[0].name, "north");
 	cr_expect_str_eq(c->port[0].pci, "0000:3b:00.0");
 	cr_expect_str_eq(c->port[1].pci, "0000:3b:00.1");
-	cr_expect_eq(c->port[0].rx_queues + c->port[1].rx_queues, 8,
-		     "the queues add up to the 8 worker lcores of 0,2-9");
-	cr_expect_eq(c->port[1].rx_desc, 4096);
-	cr_expect_eq(c->udp_port, 7400);
+	cr_expect_str_eq(c->port[1].vdev, "");
+	cr_expect_eq(c->rx_desc, 4096);
+	cr_expect_eq(c->tx_desc, 4096);
+	cr_expect_eq(c->log_ring, 8192);
+	cr_expect_eq(c->udp_port, 9610);
 	cr_expect_str_eq(c->bundle, "/var/lib/sluice/bundles/current.bundle");
 	cr_expect_str_eq(c->registry,
 			 "/var/lib/sluice/registry/enterprises.csv");
 	cr_expect_str_eq(c->state_dir, "/var/lib/sluice/state");
 	cr_expect_str_eq(c->verdict_log, "/var/lib/sluice/vlog/verdicts.log");
-	cr_expect_str_eq(c->vlog_hash, "sm3");
-	cr_expect_eq(c->vlog_fsync, SL_CONFIG_FSYNC_GROUP);
-	cr_expect_eq(c->vlog_group_records, 1024);
-	cr_expect_eq(c->vlog_group_ms, 10);
-	cr_expect_eq(c->vlog_checkpoint_records, 100000);
-	cr_expect_str_eq(c->ctl_socket, "/run/sluice/ctl.sock");
+	cr_expect_str_eq(c->quarantine, "/var/log/sluice/quarantine.log");
+	cr_expect_str_eq(c->ctl_socket, "/run/sluice/sluice.sock");
 	cr_expect_str_eq(c->metrics_listen, "10.20.0.15:9478");
-	cr_expect(c->reload_sighup);
-	cr_expect_eq(c->reload_watch_ms, 1000);
 	cr_expect_eq(c->drain_timeout_ms, 30000);
 	sl_config_free(c);
 }
@@ -56,9 +50,9 @@ Test(config, eal_arguments)
 	    SLUICE_SOURCE_DIR "/deploy/sluice.yaml", err, sizeof(err));
 	const char *want[] = {"sluice",
 			      "-l",
-			      "0,2-9",
+			      "2-9",
 			      "--main-lcore",
-			      "0",
+			      "2",
 			      "--socket-mem",
 			      "3072,0",
 			      "--huge-dir",
@@ -100,7 +94,7 @@ static struct sl_config *load_text(const char *text, char *path, char *err,
 
 Test(config, defaults_and_relative_paths)
 {
-	char path[64], err[512], want[128];
+	char path[64], err[512];
 	struct sl_config *c = load_text("rules:\n"
 					"  bundle: b/x.bundle\n"
 					"  registry:\n"
@@ -110,19 +104,17 @@ Test(config, defaults_and_relative_paths)
 
 	cr_assert_not_null(c, "%s", err);
 	/* Relative to the file's directory; empty value = unset. */
-	snprintf(want, sizeof(want), "/tmp/b/x.bundle");
-	cr_expect_str_eq(c->bundle, want);
+	cr_expect_str_eq(c->bundle, "/tmp/b/x.bundle");
 	cr_expect_str_eq(c->registry, "");
-	/* Port defaults. */
 	cr_expect_eq(c->n_ports, 1);
-	cr_expect_str_eq(c->port[0].name, "port0");
-	cr_expect_eq(c->port[0].rx_queues, 1);
-	cr_expect_eq(c->port[0].rx_desc, 1024);
-	/* Built-in defaults where the file is silent. */
-	cr_expect_eq(c->udp_port, 7400);
-	cr_expect_eq(c->vlog_fsync, SL_CONFIG_FSYNC_GROUP);
-	cr_expect_str_eq(c->ctl_socket, "/run/sluice/ctl.sock");
+	cr_expect_str_eq(c->port[0].vdev, "net_ring0");
+	/* Where the file is silent: the defaults of `sluice run`. */
+	cr_expect_eq(c->udp_port, 9610);
+	cr_expect_eq(c->rx_desc, 1024);
+	cr_expect_eq(c->log_ring, 4096);
+	cr_expect_str_eq(c->ctl_socket, "/run/sluice/sluice.sock");
 	cr_expect_str_eq(c->metrics_listen, "");
+	cr_expect_str_eq(c->verdict_log, "");
 	cr_expect_eq(c->eal_main_lcore, -1);
 	sl_config_free(c);
 	unlink(path);
@@ -157,28 +149,20 @@ ParameterizedTestParameters(config, mistakes)
 	    {"udp_port: 70000\n",
 	     "1:11: error: udp_port: 70000 is out of range [1, 65535]"},
 	    {"udp_port:\n", "1:1: error: udp_port: needs a value"},
-	    {"reload:\n  sighup: maybe\n",
-	     "2:11: error: reload.sighup: \"maybe\" is not true or false"},
-	    {"verdict_log:\n  fsync: sometimes\n",
-	     "2:10: error: verdict_log.fsync: \"sometimes\" is not always"},
-	    {"verdict_log:\n  hash: md5\n",
-	     "2:3: error: verdict_log.hash: \"md5\" is not sm3 or sha256"},
-	    {"verdict_log:\n  checkpoint_records: 10\n",
-	     "2:3: error: verdict_log.checkpoint_records needs"},
+	    {"queues:\n  rx_desc: 16\n",
+	     "2:12: error: queues.rx_desc: 16 is out of range [32, 16384]"},
 	    {"metrics:\n  listen: localhost\n",
 	     "2:3: error: metrics.listen: \"localhost\" is not ADDRESS:PORT"},
-	    {"ports:\n  - name: a\n", "2:5: error: ports[0] (a): give exactly "
-				      "one of pci or vdev"},
+	    {"ports:\n  - {}\n",
+	     "1:1: error: ports[0]: give exactly one of pci"},
 	    {"ports:\n  - pci: 0000:3b:00.0\n    vdev: net_ring0\n",
-	     "2:5: error: ports[0] (port0): give exactly one"},
-	    {"ports:\n  - pci: eth0\n", "2:5: error: ports[0] (port0): pci "
-					"\"eth0\" is not a PCI address"},
-	    {"ports:\n  - pci: 3b:00.0\n    rx_desc: 1000\n",
-	     "2:5: error: ports[0] (port0): rx_desc and tx_desc must be"},
-	    {"ports:\n  - pci: 3b:00.0\n    rx_queue: 2\n",
-	     "3:5: error: ports[0]: unknown key \"rx_queue\""},
-	    {"ports:\n  - pci: 3b:00.0\n  - pci: 3b:00.0\n    name: b\n",
-	     "3:5: error: ports[1]: same name or pci as ports[0]"},
+	     "2:5: error: ports[0]: give exactly one"},
+	    {"ports:\n  - pci: eth0\n",
+	     "2:5: error: ports[0]: pci \"eth0\" is not a PCI address"},
+	    {"ports:\n  - pci: 3b:00.0\n    rx_queues: 2\n",
+	     "3:5: error: ports[0]: unknown key \"rx_queues\""},
+	    {"ports:\n  - pci: 3b:00.0\n  - pci: 3b:00.0\n",
+	     "3:5: error: ports[1]: same device as ports[0]"},
 	    {"ports: 3b:00.0\n", "1:8: error: ports: expected a list"},
 	    {"eal:\n  lcores: [1, 2]\n",
 	     "2:3: error: eal.lcores: expected a single value, not a list"},

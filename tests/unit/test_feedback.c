@@ -278,3 +278,41 @@ ParameterizedTest(struct bad *c, feedback, malformed)
 			   c->err);
 	sl_fb_free(f);
 }
+
+Test(feedback, verdict_log_records)
+{
+	/* The verdict log's own records are skipped; its verdicts carry
+	 * three more keys (logged_at, seq, h) and count as verdicts. */
+	static const char log[] =
+	    "{\"vlog\":\"header\",\"version\":1,\"hash\":\"sm3\",\"seq\":0}\n"
+	    "{\"decl_id\":\"L1\",\"verdict\":\"inspect\",\"status\":500,"
+	    "\"score\":0,\"tier\":\"general\",\"reasons\":[{\"rule\":"
+	    "\"RANDOM.GENERAL\",\"points\":0,\"action\":\"inspect\"}],"
+	    "\"sampled\":true,\"ruleset\":\"r\",\"registry\":\"g\","
+	    "\"logged_at\":\"2026-11-29T08:15:00.000Z\",\"seq\":1,"
+	    "\"h\":\"00ff\"}\n"
+	    "{\"vlog\":\"checkpoint\",\"seq\":2,\"covers\":1}\n"
+	    "{\"vlog\":\"resume\",\"seq\":3}\n";
+	static const char out[] = "decl_id,outcome\nL1,found\n";
+	struct sl_fb *f = sl_fb_new();
+	const struct sl_fb_report *rep;
+	char err[256] = "";
+	FILE *m;
+
+	m = fmemopen((void *)log, sizeof(log) - 1, "r");
+	cr_assert_eq(sl_fb_load_verdicts(f, m, "log", err, sizeof(err)), 0,
+		     "%s", err);
+	fclose(m);
+	m = fmemopen((void *)out, sizeof(out) - 1, "r");
+	cr_assert_eq(sl_fb_load_outcomes(f, m, "out", err, sizeof(err)), 0,
+		     "%s", err);
+	fclose(m);
+	rep = sl_fb_compute(f, SL_FB_SORT_HITS);
+	cr_assert_not_null(rep);
+	cr_expect_eq(rep->lines, 1);
+	cr_expect_eq(rep->log_records, 3);
+	cr_expect_eq(rep->total.sampled_found, 1);
+	/* RANDOM.* forces inspect, but is not "another rule": missed. */
+	cr_expect_eq(rep->total.missed_found, 1);
+	sl_fb_free(f);
+}

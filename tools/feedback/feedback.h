@@ -65,6 +65,8 @@ struct sl_fb_tier {
 /* The whole report.  Filled by sl_fb_compute(); owned by the sl_fb. */
 struct sl_fb_report {
 	uint64_t lines;		  /* verdict records read */
+	uint64_t log_records;	  /* verdict-log header, checkpoint and
+				   resume records, skipped */
 	uint64_t skipped_ruleset; /* not from the --ruleset bundle */
 	uint64_t duplicates;	  /* a later verdict replaced an earlier one */
 	uint64_t rejects;	  /* reject verdicts (no tier) */

@@ -242,6 +242,7 @@ static cJSON *report_json(const struct sl_fb_report *rep)
 	if (!s)
 		goto fail;
 	cJSON_AddNumberToObject(s, "read", (double)rep->lines);
+	cJSON_AddNumberToObject(s, "log_records", (double)rep->log_records);
 	cJSON_AddNumberToObject(s, "skipped_ruleset",
 				(double)rep->skipped_ruleset);
 	cJSON_AddNumberToObject(s, "duplicates", (double)rep->duplicates);
