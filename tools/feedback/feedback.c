@@ -353,8 +353,11 @@ int sl_fb_load_verdicts(struct sl_fb *fb, FILE *f, const char *name, char *err,
 			;
 		if (k == len)
 			continue; /* blank line */
-		if (sl_vlog_is_meta(line, len))
-			continue; /* verdict log header, checkpoint, resume */
+		if (sl_vlog_is_meta(line, len)) {
+			/* verdict log header, checkpoint, resume */
+			fb->rep.log_records++;
+			continue;
+		}
 		if (sl_verdict_from_json(line, len, v) < 0) {
 			const char *why = why_not_verdict(line, len);
 
