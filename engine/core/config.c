@@ -18,6 +18,7 @@
 #include <libfyaml.h>
 
 #include <sluice/config.h>
+#include <sluice/vlog.h>
 #include <sluice/wire.h>
 
 /* ------------------------------------------------------------- keys */
@@ -370,6 +371,53 @@ static int walk_list(struct ctx *x, struct fy_node *seq, const char *name)
 	return 0;
 }
 
+/* One option of the verdict log's writer: kept by name and checked now
+ * with the writer's own parser, so a bad value is reported here, at its
+ * line, and not when the engine opens the log. */
+static int vlog_option(struct ctx *x, struct fy_node *kn, struct fy_node *v,
+		       const char *name)
+{
+	struct sl_config *c = x->c;
+	struct sl_vlog_config probe;
+	char val[SL_CONFIG_PATH_MAX], why[256] = "";
+	unsigned i = c->n_vlog_opts;
+
+	if (i >= SL_CONFIG_VLOG_MAX) {
+		node_err(x, kn, "verdict_log: more than %d options",
+			 SL_CONFIG_VLOG_MAX);
+		return -1;
+	}
+	if (!v || scalar(x, kn, v, name, val, sizeof(val)) < 0 || !val[0]) {
+		if (!x->err || !x->err[0])
+			node_err(x, kn, "verdict_log.%s: needs a value", name);
+		return -1;
+	}
+	/* Key files are paths: relative to the file's directory. */
+	if ((!strcmp(name, "key") || !strcmp(name, "checkpoint_key")) &&
+	    val[0] != '/') {
+		size_t dl = strlen(x->dir), vl = strlen(val);
+
+		if (dl + vl >= sizeof(c->vlog_opt[i].value)) {
+			node_err(x, v, "verdict_log.%s: path too long", name);
+			return -1;
+		}
+		memcpy(c->vlog_opt[i].value, x->dir, dl);
+		memcpy(c->vlog_opt[i].value + dl, val, vl + 1);
+	} else {
+		memcpy(c->vlog_opt[i].value, val, strlen(val) + 1);
+	}
+	sl_vlog_config_init(&probe);
+	if (sl_vlog_config_set(&probe, name, c->vlog_opt[i].value, why,
+			       sizeof(why)) < 0) {
+		node_err(x, v, "verdict_log.%s: %s", name,
+			 why[0] ? why : "not a verdict log option");
+		return -1;
+	}
+	snprintf(c->vlog_opt[i].key, sizeof(c->vlog_opt[i].key), "%s", name);
+	c->n_vlog_opts++;
+	return 0;
+}
+
 static int walk_map(struct ctx *x, struct fy_node *m, const char *prefix)
 {
 	struct fy_node_pair *pr;
@@ -399,6 +447,11 @@ static int walk_map(struct ctx *x, struct fy_node *m, const char *prefix)
 		if (v && fy_node_is_mapping(v) &&
 		    is_section(top_keys, N_TOP, full)) {
 			if (walk_map(x, v, full) < 0)
+				return -1;
+			continue;
+		}
+		if (!strcmp(prefix, "verdict_log") && strcmp(k, "path")) {
+			if (vlog_option(x, kn, v, k) < 0)
 				return -1;
 			continue;
 		}
@@ -718,6 +771,11 @@ void sl_config_each(const struct sl_config *c,
 	for (i = 0; i < c->n_eal_extra; i++) {
 		snprintf(name, sizeof(name), "eal.extra[%u]", i);
 		fn(name, c->eal_extra[i], arg);
+	}
+	for (i = 0; i < c->n_vlog_opts; i++) {
+		snprintf(name, sizeof(name), "verdict_log.%s",
+			 c->vlog_opt[i].key);
+		fn(name, c->vlog_opt[i].value, arg);
 	}
 	for (i = 0; i < c->n_ports; i++)
 		for (j = 0; j < N_PORT; j++) {

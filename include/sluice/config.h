@@ -21,6 +21,7 @@
 
 #define SL_CONFIG_PORTS_MAX 8	 /* ports one engine drives */
 #define SL_CONFIG_EXTRA_MAX 16	 /* eal.extra arguments */
+#define SL_CONFIG_VLOG_MAX  16	 /* verdict_log options besides path */
 #define SL_CONFIG_PATH_MAX  1024 /* bytes of a path, with NUL */
 #define SL_CONFIG_STR_MAX   128	 /* bytes of other strings, with NUL */
 #define SL_CONFIG_SUN_MAX   108	 /* sun_path of a unix socket */
@@ -55,11 +56,21 @@ struct sl_config {
 	char registry[SL_CONFIG_PATH_MAX];    /* -e; "" = none: all unknown */
 	char state_dir[SL_CONFIG_PATH_MAX];   /* --state; "" = memory only */
 	char verdict_log[SL_CONFIG_PATH_MAX]; /* --verdict-log; "" = none */
-	char quarantine[SL_CONFIG_PATH_MAX];  /* --quarantine; "" = the
-						 engine's default */
-	char ctl_socket[SL_CONFIG_SUN_MAX];   /* --ctl; sluicectl talks here */
-	uint32_t drain_timeout_ms;	      /* `sluicectl drain` waits so
-						 long for the engine to drain */
+	/* The verdict log's writer options (hash, fsync, group_records,
+	 * checkpoint, checkpoint_key, ...): every other key of the
+	 * verdict_log section, in file order, checked with
+	 * sl_vlog_config_set() at load and applied with it by the engine.
+	 * A relative key file is resolved like the other paths. */
+	uint32_t n_vlog_opts;
+	struct {
+		char key[SL_CONFIG_STR_MAX];
+		char value[SL_CONFIG_PATH_MAX];
+	} vlog_opt[SL_CONFIG_VLOG_MAX];
+	char quarantine[SL_CONFIG_PATH_MAX]; /* --quarantine; "" = the
+						engine's default */
+	char ctl_socket[SL_CONFIG_SUN_MAX];  /* --ctl; sluicectl talks here */
+	uint32_t drain_timeout_ms;	     /* `sluicectl drain` waits so
+						long for the engine to drain */
 	char
 	    metrics_listen[SL_CONFIG_STR_MAX]; /* --metrics ADDRESS:PORT;
 						  "" = no Prometheus endpoint */

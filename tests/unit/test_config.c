@@ -36,6 +36,15 @@ Test(config, shipped_file)
 			 "/var/lib/sluice/registry/enterprises.csv");
 	cr_expect_str_eq(c->state_dir, "/var/lib/sluice/state");
 	cr_expect_str_eq(c->verdict_log, "/var/lib/sluice/vlog/verdicts.log");
+	cr_assert_eq(c->n_vlog_opts, 6);
+	cr_expect_str_eq(c->vlog_opt[0].key, "hash");
+	cr_expect_str_eq(c->vlog_opt[0].value, "sm3");
+	cr_expect_str_eq(c->vlog_opt[1].key, "fsync");
+	cr_expect_str_eq(c->vlog_opt[1].value, "group");
+	cr_expect_str_eq(c->vlog_opt[4].key, "checkpoint");
+	cr_expect_str_eq(c->vlog_opt[4].value, "100000,60s");
+	cr_expect_str_eq(c->vlog_opt[5].value,
+			 "/etc/sluice/keys/checkpoint.pem");
 	cr_expect_str_eq(c->quarantine, "/var/log/sluice/quarantine.log");
 	cr_expect_str_eq(c->ctl_socket, "/run/sluice/sluice.sock");
 	cr_expect_str_eq(c->metrics_listen, "10.20.0.15:9478");
@@ -172,6 +181,13 @@ ParameterizedTestParameters(config, mistakes)
 	    {"rules:\n\tbundle: x\n",
 	     "2:1: error: tab character may not be used as indentation"},
 	    {"control:\n  socket: \"\"\n", "2:3: error: control.socket: empty"},
+	    {"verdict_log:\n  fsync: sometimes\n",
+	     "2:10: error: verdict_log.fsync: verdict log fsync 'sometimes'"},
+	    {"verdict_log:\n  hash: md5\n", "2:9: error: verdict_log.hash:"},
+	    {"verdict_log:\n  fsynk: batch\n",
+	     "2:10: error: verdict_log.fsynk: unknown verdict log option"},
+	    {"verdict_log:\n  group_records:\n",
+	     "2:3: error: verdict_log.group_records: needs a value"},
 	};
 	return cr_make_param_array(struct bad, cases,
 				   sizeof(cases) / sizeof(cases[0]));
