@@ -137,6 +137,7 @@ struct sl_run_opts {
 	uint16_t port;		 /* --port, declaration UDP port */
 	unsigned rxd, txd;	 /* descriptors per queue */
 	unsigned log_ring;	 /* log ring elements per worker */
+	const char *stats_out;	 /* --stats: final stats JSON file */
 	bool quiet;		 /* --quiet: no summary on stderr */
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -65,6 +66,8 @@ static void usage(FILE *f)
 	    "1024)\n"
 	    "      --log-ring N       log ring entries per worker (default "
 	    "4096)\n"
+	    "      --stats FILE       at exit, write the final stats "
+	    "(JSON, as `sluicectl stats`)\n"
 	    "  -q, --quiet            no summary on stderr\n"
 	    "  -h, --help             this text\n"
 	    "\n"
@@ -107,7 +110,8 @@ static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
 		O_PORT,
 		O_RXD,
 		O_TXD,
-		O_LOGRING
+		O_LOGRING,
+		O_STATS
 	};
 	static const struct option lopts[] = {
 	    {"bundle", required_argument, NULL, 'r'},
@@ -121,6 +125,7 @@ static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
 	    {"rxd", required_argument, NULL, O_RXD},
 	    {"txd", required_argument, NULL, O_TXD},
 	    {"log-ring", required_argument, NULL, O_LOGRING},
+	    {"stats", required_argument, NULL, O_STATS},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -172,6 +177,9 @@ static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
 			if (parse_num(optarg, 64, 1 << 20, &v))
 				goto bad;
 			o->log_ring = (unsigned)v;
+			break;
+		case O_STATS:
+			o->stats_out = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -268,6 +276,26 @@ static int state_open(struct sl_engine *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* Writes the final counters as `sluicectl stats` would show them. */
+static int write_stats(struct sl_engine *e)
+{
+	cJSON *j = sl_stats_json(e);
+	char *txt = j ? cJSON_Print(j) : NULL;
+	FILE *f = txt ? fopen(e->opt.stats_out, "w") : NULL;
+	int rc = 0;
+
+	if (!f || fprintf(f, "%s\n", txt) < 0) {
+		fprintf(stderr, "sluice run: --stats %s: %s\n",
+			e->opt.stats_out, strerror(errno));
+		rc = -1;
+	}
+	if (f && fclose(f) != 0)
+		rc = -1;
+	free(txt);
+	cJSON_Delete(j);
+	return rc;
 }
 
 /* The default control socket lives in /run/sluice; made on demand. */
@@ -380,6 +408,8 @@ out_log:
 			verdicts += tot.verdicts[i];
 		if (!e->opt.quiet)
 			sl_stats_summary(e, stderr);
+		if (e->opt.stats_out && write_stats(e) < 0)
+			status = 1;
 		if (tot.decls_in != verdicts + tot.quarantined ||
 		    tot.unlogged || e->logt.write_errors ||
 		    e->logt.decode_errors) {
