@@ -118,6 +118,10 @@ struct sl_worker {
 	struct sl_counters acc; /* running counters */
 	uint64_t rec_no;	/* records seen, the verdicts' `line` */
 	bool dirty;		/* acc changed since the last publish */
+	/* TSC when the first frame arrived and when the last burst was
+	 * done (0 = none yet); read by the control plane, racy but each is
+	 * one aligned 64-bit store. */
+	uint64_t first_busy_tsc, last_busy_tsc;
 
 	/* --- written by the worker, read by the control plane --- */
 	uint64_t pub_seq __rte_cache_aligned; /* odd while pub is written */
@@ -191,6 +195,15 @@ struct sl_engine {
 	int ctl_fd;
 };
 
+/* run.c: the engine between rte_eal_init and rte_eal_cleanup, for
+ * sl_cmd_run and for benches that make their own ports (main thread).
+ * sl_engine_new fills opt with the defaults; sl_engine_run returns the
+ * exit status of `sluice run`. */
+void sl_run_opts_defaults(struct sl_run_opts *o);
+struct sl_engine *sl_engine_new(void);
+int sl_engine_run(struct sl_engine *e);
+void sl_engine_free(struct sl_engine *e);
+
 /* port.c: pools, queue configuration and start (main, before launch). */
 int sl_ports_init(struct sl_engine *e);
 void sl_ports_close(struct sl_engine *e);
@@ -217,6 +230,10 @@ void sl_reload_fini(struct sl_engine *e); /* frees live; no readers left */
 struct cJSON;
 struct cJSON *sl_stats_json(struct sl_engine *e);
 void sl_stats_summary(struct sl_engine *e, FILE *f);
+/* Seconds from the first frame received to the end of the last busy
+ * loop, over all workers (0 before any input): the denominator of
+ * declarations per second in benches. */
+double sl_active_seconds(const struct sl_engine *e);
 
 /* ctl.c: the control thread (socket, signals, idle, reloads). */
 int sl_ctl_start(struct sl_engine *e);

@@ -305,56 +305,49 @@ static void default_ctl(struct sl_run_opts *o)
 		o->ctl_path = DEF_CTL_PATH;
 }
 
-int sl_cmd_run(int argc, char **argv)
+void sl_run_opts_defaults(struct sl_run_opts *o)
 {
-	struct sl_engine *e;
-	char *eal_argv[256];
-	int n_ours = argc, eal_argc = 0, i, rc, status = 1;
+	*o = (struct sl_run_opts){.quarantine = "sluice.quarantine",
+				  .until_idle_ms = -1,
+				  .port = SL_WIRE_PORT,
+				  .rxd = 1024,
+				  .txd = 1024,
+				  .log_ring = 4096,
+				  .ctl_path = ""};
+}
+
+struct sl_engine *sl_engine_new(void)
+{
+	struct sl_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	pthread_mutex_init(&e->reload_lock, NULL);
+	e->ctl_fd = -1;
+	sl_run_opts_defaults(&e->opt);
+	return e;
+}
+
+void sl_engine_free(struct sl_engine *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_destroy(&e->reload_lock);
+	free(e);
+}
+
+int sl_engine_run(struct sl_engine *e)
+{
+	int i, rc, status = 1;
 	bool ctl_default = false;
 	char why[512];
 	struct sl_counters tot, c;
 	uint64_t verdicts = 0;
 
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			n_ours = i;
-			break;
-		}
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return 1;
-	pthread_mutex_init(&e->reload_lock, NULL);
-	e->ctl_fd = -1;
-	e->opt = (struct sl_run_opts){.quarantine = "sluice.quarantine",
-				      .until_idle_ms = -1,
-				      .port = SL_WIRE_PORT,
-				      .rxd = 1024,
-				      .txd = 1024,
-				      .log_ring = 4096,
-				      .ctl_path = ""};
-	rc = parse_opts(n_ours, argv, &e->opt);
-	if (rc) {
-		free(e);
-		return rc > 0 ? 0 : 2;
-	}
 	if (e->opt.ctl_path && !e->opt.ctl_path[0]) {
 		default_ctl(&e->opt);
 		ctl_default = true;
 	}
-
-	eal_argv[eal_argc++] = "sluice-run";
-	for (i = n_ours + 1; i < argc && eal_argc < 255; i++)
-		eal_argv[eal_argc++] = argv[i];
-	eal_argv[eal_argc] = NULL;
-	rc = rte_eal_init(eal_argc, eal_argv);
-	if (rc < 0) {
-		fprintf(stderr, "sluice run: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
-		free(e);
-		return 1;
-	}
-	sl_signals_install();
-
 	if (workers_init(e) < 0) {
 		fprintf(stderr, "sluice run: out of memory for %u workers\n",
 			e->n_workers);
@@ -371,7 +364,7 @@ int sl_cmd_run(int argc, char **argv)
 	if (sl_reload(e, why, sizeof(why)) < 0) {
 		fprintf(stderr, "sluice run: %s\n", why);
 		status = 2;
-		goto out_ports;
+		goto out_snap;
 	}
 	if (!e->rl.bundle_id[0])
 		fprintf(stderr, "sluice run: warning: no rule bundle (no -r "
@@ -422,8 +415,7 @@ out_snap:
 	sl_reload_fini(e);
 	if (e->state && sl_state_close(e->state) < 0) {
 		fprintf(stderr,
-			"sluice run: state %s: final checkpoint "
-			"failed\n",
+			"sluice run: state %s: final checkpoint failed\n",
 			e->opt.state_dir);
 		status = 1;
 	}
@@ -434,8 +426,44 @@ out_workers:
 	workers_fini(e);
 	rte_mempool_free(e->rx_pool);
 	rte_mempool_free(e->tx_pool);
+	e->rx_pool = e->tx_pool = NULL;
+	return status;
+}
+
+int sl_cmd_run(int argc, char **argv)
+{
+	struct sl_engine *e;
+	char *eal_argv[256];
+	int n_ours = argc, eal_argc = 0, i, rc, status;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			n_ours = i;
+			break;
+		}
+	e = sl_engine_new();
+	if (!e)
+		return 1;
+	rc = parse_opts(n_ours, argv, &e->opt);
+	if (rc) {
+		sl_engine_free(e);
+		return rc > 0 ? 0 : 2;
+	}
+
+	eal_argv[eal_argc++] = "sluice-run";
+	for (i = n_ours + 1; i < argc && eal_argc < 255; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+	rc = rte_eal_init(eal_argc, eal_argv);
+	if (rc < 0) {
+		fprintf(stderr, "sluice run: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		sl_engine_free(e);
+		return 1;
+	}
+	sl_signals_install();
+	status = sl_engine_run(e);
 	rte_eal_cleanup();
-	pthread_mutex_destroy(&e->reload_lock);
-	free(e);
+	sl_engine_free(e);
 	return status;
 }

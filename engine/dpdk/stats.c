@@ -67,6 +67,28 @@ static cJSON *counters_json(const struct sl_counters *c)
 	return o;
 }
 
+double sl_active_seconds(const struct sl_engine *e)
+{
+	uint64_t first = UINT64_MAX, last = 0;
+	unsigned i;
+
+	for (i = 0; i < e->n_workers; i++) {
+		const struct sl_worker *w = &e->workers[i];
+		uint64_t f =
+		    __atomic_load_n(&w->first_busy_tsc, __ATOMIC_RELAXED);
+		uint64_t l =
+		    __atomic_load_n(&w->last_busy_tsc, __ATOMIC_RELAXED);
+
+		if (f && f < first)
+			first = f;
+		if (l > last)
+			last = l;
+	}
+	return last > first && first != UINT64_MAX
+		   ? (double)(last - first) / (double)rte_get_timer_hz()
+		   : 0.0;
+}
+
 cJSON *sl_stats_json(struct sl_engine *e)
 {
 	cJSON *root = cJSON_CreateObject(), *eng, *ws, *ps, *lg;
@@ -94,6 +116,7 @@ cJSON *sl_stats_json(struct sl_engine *e)
 	cJSON_AddStringToObject(eng, "last_reload_error", rl.last_error);
 	cJSON_AddNumberToObject(eng, "last_reload_ms", rl.last_ms);
 	add_u64(eng, "decl_port", e->opt.port);
+	cJSON_AddNumberToObject(eng, "active_s", sl_active_seconds(e));
 
 	ws = cJSON_AddArrayToObject(root, "workers");
 	for (i = 0; i < e->n_workers; i++) {

@@ -397,6 +397,11 @@ int sl_worker_main(void *arg)
 		}
 		w->acc.loops++;
 		if (got) {
+			uint64_t now = rte_rdtsc();
+
+			if (unlikely(!w->first_busy_tsc))
+				w->first_busy_tsc = now;
+			w->last_busy_tsc = now;
 			w->acc.busy_loops++;
 			w->dirty = true;
 		}
