@@ -30,6 +30,7 @@
 #include <sluice/error-t.h>
 #include <sluice/types-t.h>
 #include <sluice/verdict-t.h>
+#include <sluice/vlog-t.h>
 #include <sluice/wire.h>
 
 #define SL_BURST	  32 /* rx_burst / tx_burst size */
@@ -163,6 +164,9 @@ struct sl_log_totals {
 					(a bug if ever non-zero) */
 	uint64_t write_errors;	     /* fwrite/fflush failures */
 	uint64_t state_errors;	     /* sl_state_flush failures */
+	uint64_t unlogged;	   /* verdicts the log writer would not take */
+	struct sl_vlog_stats vlog; /* the writer's counters (reload_lock) */
+	int vlog_error;		   /* sl_vlog_error() (reload_lock) */
 };
 
 struct sl_engine {
@@ -189,7 +193,11 @@ struct sl_engine {
 	pthread_mutex_t reload_lock; /* control plane only */
 	struct sl_reload_info rl;
 
-	struct sl_log_totals logt; /* written by the log thread */
+	struct sl_config *cfg; /* --config FILE, or NULL; opt's strings may
+				  point into it */
+	struct sl_vlog_config vlog_cfg; /* verdict log options; path set
+					   from opt.verdict_log at start */
+	struct sl_log_totals logt;	/* written by the log thread */
 	pthread_t log_thread, ctl_thread;
 	bool log_started, ctl_started;
 	int ctl_fd;

@@ -23,8 +23,10 @@
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
 
+#include <sluice/config.h>
 #include <sluice/screen.h>
 #include <sluice/state.h>
+#include <sluice/vlog.h>
 
 #include "engine.h"
 #include "run.h"
@@ -46,6 +48,12 @@ static void usage(FILE *f)
 	    "lcore.\n"
 	    "\n"
 	    "options:\n"
+	    "      --config FILE      engine configuration (YAML, "
+	    "deploy/sluice.yaml): its\n"
+	    "                         values are defaults the flags "
+	    "override; without\n"
+	    "                         EAL-ARGS its eal and ports sections "
+	    "make them\n"
 	    "  -r, --bundle FILE      rule bundle (default: the built-in "
 	    "default bundle;\n"
 	    "                         none found: every declaration is "
@@ -53,8 +61,12 @@ static void usage(FILE *f)
 	    "  -e, --registry FILE    enterprise registry CSV\n"
 	    "      --state DIR        keep buyer quotas and shipment "
 	    "history in DIR\n"
-	    "      --verdict-log FILE append verdicts as JSON lines "
-	    "(\"-\": stdout)\n"
+	    "      --verdict-log FILE append every verdict to this "
+	    "tamper-evident log\n"
+	    "      --vlog-opt KEY=VAL verdict log option (hash, key, "
+	    "checkpoint, fsync,\n"
+	    "                         group_records, group_ms, buffer; "
+	    "docs/audit.md)\n"
 	    "      --quarantine FILE  unreadable records, raw (default "
 	    "sluice.quarantine)\n"
 	    "      --ctl PATH         control socket (default %s; "
@@ -97,10 +109,61 @@ static int parse_num(const char *s, long min, long max, long *out)
 	return errno || *end || end == s || *out < min || *out > max ? -1 : 0;
 }
 
+/* Loads --config FILE (looked for before the other options, so that
+ * flags override the file) into e->cfg and takes its values as defaults.
+ * Returns 0 or -1 after printing the loader's FILE:LINE:COL message. */
+static int apply_config(int argc, char **argv, struct sl_engine *e)
+{
+	struct sl_run_opts *o = &e->opt;
+	const char *file = NULL;
+	struct sl_config *c;
+	char err[512];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			file = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			file = argv[i] + 9;
+	}
+	if (!file)
+		return 0;
+	c = sl_config_load(file, err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	e->cfg = c;
+	if (c->bundle[0])
+		o->bundle = c->bundle;
+	if (c->registry[0])
+		o->registry = c->registry;
+	if (c->state_dir[0])
+		o->state_dir = c->state_dir;
+	if (c->verdict_log[0])
+		o->verdict_log = c->verdict_log;
+	if (c->quarantine[0])
+		o->quarantine = c->quarantine;
+	if (c->ctl_socket[0])
+		o->ctl_path = c->ctl_socket;
+	if (c->rx_desc)
+		o->rxd = c->rx_desc;
+	if (c->tx_desc)
+		o->txd = c->tx_desc;
+	if (c->log_ring)
+		o->log_ring = c->log_ring;
+	if (c->udp_port)
+		o->port = (uint16_t)c->udp_port;
+	return 0;
+}
+
 /* Parses our options (argv up to "--").  Returns 0, 1 for --help (exit
  * 0), or -1 after printing a usage error. */
-static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
+static int parse_opts(int argc, char **argv, struct sl_engine *e)
 {
+	struct sl_run_opts *o = &e->opt;
+	char err[512];
+	char *eq;
 	enum {
 		O_STATE = 256,
 		O_VLOG,
@@ -111,7 +174,9 @@ static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
 		O_RXD,
 		O_TXD,
 		O_LOGRING,
-		O_STATS
+		O_STATS,
+		O_CONFIG,
+		O_VLOGOPT
 	};
 	static const struct option lopts[] = {
 	    {"bundle", required_argument, NULL, 'r'},
@@ -126,12 +191,16 @@ static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
 	    {"txd", required_argument, NULL, O_TXD},
 	    {"log-ring", required_argument, NULL, O_LOGRING},
 	    {"stats", required_argument, NULL, O_STATS},
+	    {"config", required_argument, NULL, O_CONFIG},
+	    {"vlog-opt", required_argument, NULL, O_VLOGOPT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	long v;
 	int c;
 
+	if (apply_config(argc, argv, e) < 0)
+		return -1;
 	optind = 1;
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "+r:e:qh", lopts, NULL)) != -1) {
@@ -180,6 +249,21 @@ static int parse_opts(int argc, char **argv, struct sl_run_opts *o)
 			break;
 		case O_STATS:
 			o->stats_out = optarg;
+			break;
+		case O_CONFIG:
+			break; /* applied before this loop */
+		case O_VLOGOPT:
+			eq = strchr(optarg, '=');
+			if (!eq)
+				goto bad;
+			*eq = '\0';
+			if (sl_vlog_config_set(&e->vlog_cfg, optarg, eq + 1,
+					       err, sizeof(err)) < 0) {
+				fprintf(stderr,
+					"sluice run: --vlog-opt %s: %s\n",
+					optarg, err);
+				return -1;
+			}
 			break;
 		case 'q':
 			o->quiet = true;
@@ -325,6 +409,7 @@ struct sl_engine *sl_engine_new(void)
 	pthread_mutex_init(&e->reload_lock, NULL);
 	e->ctl_fd = -1;
 	sl_run_opts_defaults(&e->opt);
+	sl_vlog_config_init(&e->vlog_cfg);
 	return e;
 }
 
@@ -333,6 +418,8 @@ void sl_engine_free(struct sl_engine *e)
 	if (!e)
 		return;
 	pthread_mutex_destroy(&e->reload_lock);
+	if (e->cfg)
+		sl_config_free(e->cfg);
 	free(e);
 }
 
@@ -404,8 +491,8 @@ out_log:
 		if (e->opt.stats_out && write_stats(e) < 0)
 			status = 1;
 		if (tot.decls_in != verdicts + tot.quarantined ||
-		    tot.unlogged || e->logt.write_errors ||
-		    e->logt.decode_errors) {
+		    tot.unlogged || e->logt.unlogged || e->logt.write_errors ||
+		    e->logt.state_errors || e->logt.decode_errors) {
 			fprintf(stderr, "sluice run: error: accounting or log "
 					"failure (see counters above)\n");
 			status = 1;
@@ -444,15 +531,27 @@ int sl_cmd_run(int argc, char **argv)
 	e = sl_engine_new();
 	if (!e)
 		return 1;
-	rc = parse_opts(n_ours, argv, &e->opt);
+	rc = parse_opts(n_ours, argv, e);
 	if (rc) {
 		sl_engine_free(e);
 		return rc > 0 ? 0 : 2;
 	}
 
-	eal_argv[eal_argc++] = "sluice-run";
-	for (i = n_ours + 1; i < argc && eal_argc < 255; i++)
-		eal_argv[eal_argc++] = argv[i];
+	if (n_ours + 1 >= argc && e->cfg) {
+		/* No EAL-ARGS: the configuration's eal and ports. */
+		eal_argc =
+		    sl_config_eal_argv(e->cfg, "sluice-run", eal_argv, 255);
+		if (eal_argc < 0) {
+			fprintf(stderr, "sluice run: too many EAL arguments "
+					"in the configuration\n");
+			sl_engine_free(e);
+			return 2;
+		}
+	} else {
+		eal_argv[eal_argc++] = "sluice-run";
+		for (i = n_ours + 1; i < argc && eal_argc < 255; i++)
+			eal_argv[eal_argc++] = argv[i];
+	}
 	eal_argv[eal_argc] = NULL;
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {

@@ -175,6 +175,24 @@ cJSON *sl_stats_json(struct sl_engine *e)
 	add_u64(lg, "decode_errors", e->logt.decode_errors);
 	add_u64(lg, "write_errors", e->logt.write_errors);
 	add_u64(lg, "state_errors", e->logt.state_errors);
+	add_u64(lg, "unlogged", e->logt.unlogged);
+	if (e->opt.verdict_log) {
+		struct sl_vlog_stats vs;
+		cJSON *vj = cJSON_AddObjectToObject(lg, "vlog");
+
+		pthread_mutex_lock(&e->reload_lock);
+		vs = e->logt.vlog;
+		cJSON_AddNumberToObject(vj, "error", e->logt.vlog_error);
+		pthread_mutex_unlock(&e->reload_lock);
+		add_u64(vj, "verdicts", vs.verdicts);
+		add_u64(vj, "checkpoints", vs.checkpoints);
+		add_u64(vj, "commits", vs.commits);
+		add_u64(vj, "syncs", vs.syncs);
+		add_u64(vj, "bytes", vs.bytes);
+		add_u64(vj, "write_errors", vs.write_errors);
+		add_u64(vj, "total_verdicts", vs.total_verdicts);
+		add_u64(vj, "cut_bytes", vs.cut_bytes);
+	}
 	return root;
 }
 
