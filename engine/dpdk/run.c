@@ -142,6 +142,16 @@ static int apply_config(int argc, char **argv, struct sl_engine *e)
 		o->state_dir = c->state_dir;
 	if (c->verdict_log[0])
 		o->verdict_log = c->verdict_log;
+	for (i = 0; i < (int)c->n_vlog_opts; i++) {
+		/* Checked at load; a failure here is a loader bug. */
+		if (sl_vlog_config_set(&e->vlog_cfg, c->vlog_opt[i].key,
+				       c->vlog_opt[i].value, err,
+				       sizeof(err)) < 0) {
+			fprintf(stderr, "%s: verdict_log.%s: %s\n", file,
+				c->vlog_opt[i].key, err);
+			return -1;
+		}
+	}
 	if (c->quarantine[0])
 		o->quarantine = c->quarantine;
 	if (c->ctl_socket[0])
