@@ -133,7 +133,8 @@ static void print_failure(const char *path, const struct sl_vlog_report *r)
 {
 	switch (r->status) {
 	case SL_VLOG_BAD:
-		if (r->bad_seq != UINT64_MAX)
+		/* "seq N:" unless the explanation starts with the seq. */
+		if (r->bad_seq != UINT64_MAX && strncmp(r->what, "seq ", 4))
 			printf("%s:%" PRIu64 ": seq %" PRIu64 ": %s\n", path,
 			       r->bad_line, r->bad_seq, r->what);
 		else
