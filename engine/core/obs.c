@@ -140,8 +140,8 @@ static int count_cmp(const void *a, const void *b)
 	return strcmp(x->rule, y->rule);
 }
 
-unsigned sl_rulestats_top(struct sl_rulestats *rs, unsigned minutes,
-			  time_t now, struct sl_rule_count *out, unsigned max,
+unsigned sl_rulestats_top(struct sl_rulestats *rs, unsigned minutes, time_t now,
+			  struct sl_rule_count *out, unsigned max,
 			  uint64_t *verdicts)
 {
 	struct sl_rule_count *all;

@@ -26,6 +26,7 @@
 #include <rte_lcore.h>
 
 #include "engine.h"
+#include "metrics.h"
 
 static volatile sig_atomic_t sig_quit;
 static volatile sig_atomic_t sig_hup;
@@ -117,7 +118,8 @@ static void do_reload(struct sl_engine *e, const char *origin, cJSON *reply)
 }
 
 static const char *const help_text =
-    "commands: stats | reload | ids | shutdown | help";
+    "commands: stats | reload | ids | drain | resume | top [MINUTES] [N] | "
+    "shutdown | help";
 
 /* Reads one request line (1 s timeout), answers, closes. */
 static void ctl_serve(struct sl_engine *e, int cfd)
@@ -161,6 +163,8 @@ static void ctl_serve(struct sl_engine *e, int cfd)
 		reply = cJSON_CreateObject();
 		cJSON_AddBoolToObject(reply, "ok", 1);
 		e->quit = 1;
+	} else if ((reply = sl_obs_command(e, cmd, &save)) != NULL) {
+		/* drain, resume, top: metrics.c */
 	} else if (!strcmp(cmd, "help")) {
 		reply = cJSON_CreateObject();
 		cJSON_AddBoolToObject(reply, "ok", 1);
@@ -208,19 +212,20 @@ static void *ctl_main(void *arg)
 	sig_atomic_t hup_seen = sig_hup;
 	uint64_t last_rx = 0, hz = rte_get_timer_hz();
 	uint64_t last_change = rte_get_timer_cycles();
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 
 	while (!e->ctl_quit) {
-		pfd.fd = e->ctl_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, e->ctl_fd >= 0 ? 1 : 0, 20) > 0 &&
-		    (pfd.revents & POLLIN)) {
+		/* poll ignores a negative fd: no socket, no metrics. */
+		pfd[0] = (struct pollfd){.fd = e->ctl_fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = sl_metrics_fd(e),
+					 .events = POLLIN};
+		if (poll(pfd, 2, 20) > 0 && (pfd[0].revents & POLLIN)) {
 			int cfd = accept4(e->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (cfd >= 0)
 				ctl_serve(e, cfd);
 		}
+		sl_obs_tick(e); /* metrics requests, drain progress */
 		if (sig_quit && !e->quit) {
 			fprintf(stderr, "sluice run: signal: stopping\n");
 			e->quit = 1;

@@ -28,6 +28,7 @@
 #include <rte_ring.h>
 
 #include <sluice/error-t.h>
+#include <sluice/obs.h>
 #include <sluice/types-t.h>
 #include <sluice/verdict-t.h>
 #include <sluice/vlog-t.h>
@@ -95,6 +96,10 @@ struct sl_counters {
 						 logged (must stay 0) */
 	uint64_t loops;			      /* main loop iterations */
 	uint64_t busy_loops;		      /* loops that received */
+	/* Observability (metrics.c, docs/operations.md). */
+	uint64_t tier_verdicts[SL_TIER__COUNT][SL_VERDICT__COUNT];
+	uint64_t lat_bucket[SL_LAT_BUCKETS]; /* decision latency, obs.h */
+	uint64_t lat_sum_cycles;	     /* their sum, TSC cycles */
 };
 
 struct sl_rxq {
@@ -127,7 +132,9 @@ struct sl_worker {
 	/* --- written by the worker, read by the control plane --- */
 	uint64_t pub_seq __rte_cache_aligned; /* odd while pub is written */
 	struct sl_counters pub;
-	volatile int done; /* the worker left its loop */
+	volatile int done;    /* the worker left its loop */
+	volatile int drained; /* sees eng->draining and takes no input;
+				 everything it took is in TX or its ring */
 } __rte_cache_aligned;
 
 /* What the command line asked for.  Read-only after parsing. */
@@ -143,6 +150,9 @@ struct sl_run_opts {
 	unsigned rxd, txd;	 /* descriptors per queue */
 	unsigned log_ring;	 /* log ring elements per worker */
 	const char *stats_out;	 /* --stats: final stats JSON file */
+	const char *metrics;	 /* --metrics ADDRESS:PORT; NULL = none */
+	unsigned drain_timeout_ms; /* --drain-timeout: what `sluicectl
+				      drain` waits at most */
 	bool quiet;		 /* --quiet: no summary on stderr */
 };
 
@@ -189,6 +199,12 @@ struct sl_engine {
 	volatile int quit;     /* workers: leave the loop */
 	volatile int log_quit; /* log thread: drain all and leave */
 	volatile int ctl_quit; /* ctl thread: leave */
+	volatile int draining; /* workers: take no input (ctl thread sets,
+				  `sluicectl drain`; metrics.c) */
+	uint64_t flush_req;    /* ctl thread asks the log thread to commit */
+	uint64_t flush_done;   /* ... and the log thread answers (atomics) */
+	struct sl_obs *obs;    /* rule counts, metrics endpoint, drain
+				  progress (metrics.c); NULL before init */
 
 	pthread_mutex_t reload_lock; /* control plane only */
 	struct sl_reload_info rl;

@@ -30,6 +30,7 @@
 #include <sluice/vlog.h>
 
 #include "engine.h"
+#include "metrics.h"
 
 #define LOG_BURST      64
 #define VERDICTS_BATCH 64  /* verdicts decoded before one append */
@@ -92,7 +93,7 @@ static void write_verdicts(struct logw *lw, const struct sl_logmsg *msg)
 	    rte_pktmbuf_mtod_offset(msg->m, const uint8_t *, msg->off);
 	size_t off = 0, used;
 
-	if (!lw->vlog)
+	if (!lw->vlog && !sl_obs_wants_verdicts(e))
 		return;
 	while (off < msg->len) {
 		if (lw->n_pending == VERDICTS_BATCH)
@@ -105,7 +106,9 @@ static void write_verdicts(struct logw *lw, const struct sl_logmsg *msg)
 			return;
 		}
 		off += used;
-		lw->n_pending++;
+		sl_obs_verdict(e, &lw->pending[lw->n_pending]); /* rules */
+		if (lw->vlog)
+			lw->n_pending++;
 	}
 }
 
@@ -209,6 +212,7 @@ static void *log_main(void *arg)
 	struct sl_engine *e = lw->e;
 	struct timespec nap = {0, 200 * 1000}; /* 200 us when idle */
 	unsigned idle = 0, busy = 0;
+	uint64_t req;
 
 	for (;;) {
 		if (drain(lw)) {
@@ -229,6 +233,15 @@ static void *log_main(void *arg)
 		 * vlog's time-based checkpoints happen. */
 		if (++idle % 10 == 0)
 			tick(lw);
+		/* A drain asks for everything dequeued so far to be on disk
+		 * (metrics.c): commit now, whatever the group policy. */
+		if (sl_obs_flush_wanted(e, &req)) {
+			tick(lw);
+			if (lw->vlog && sl_vlog_commit(lw->vlog) < 0)
+				e->logt.write_errors++;
+			publish_vlog_stats(lw);
+			sl_obs_flush_done(e, req);
+		}
 		nanosleep(&nap, NULL);
 	}
 	tick(lw);

@@ -29,6 +29,7 @@
 #include <sluice/vlog.h>
 
 #include "engine.h"
+#include "metrics.h"
 #include "run.h"
 
 #define DEF_CTL_DIR  "/run/sluice"
@@ -80,13 +81,18 @@ static void usage(FILE *f)
 	    "4096)\n"
 	    "      --stats FILE       at exit, write the final stats "
 	    "(JSON, as `sluicectl stats`)\n"
+	    "      --metrics ADDR:PORT  serve Prometheus metrics at "
+	    "http://ADDR:PORT/metrics\n"
+	    "      --drain-timeout MS what `sluicectl drain` waits at most "
+	    "(default 30000)\n"
 	    "  -q, --quiet            no summary on stderr\n"
 	    "  -h, --help             this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads bundle and registry; SIGINT/SIGTERM "
 	    "stop, drain and\n"
-	    "print the totals.  `sluicectl stats|reload|ids|shutdown` talks "
-	    "to --ctl.\n"
+	    "print the totals.  `sluicectl stats|reload|ids|drain|resume|top|"
+	    "shutdown`\n"
+	    "talks to --ctl.\n"
 	    "\n"
 	    "Without a NIC or hugepages, e.g.:\n"
 	    "  sluice run --until-idle 500 --verdict-log v.jsonl -- "
@@ -164,6 +170,10 @@ static int apply_config(int argc, char **argv, struct sl_engine *e)
 		o->log_ring = c->log_ring;
 	if (c->udp_port)
 		o->port = (uint16_t)c->udp_port;
+	if (c->metrics_listen[0])
+		o->metrics = c->metrics_listen;
+	if (c->drain_timeout_ms)
+		o->drain_timeout_ms = c->drain_timeout_ms;
 	return 0;
 }
 
@@ -186,7 +196,9 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 		O_LOGRING,
 		O_STATS,
 		O_CONFIG,
-		O_VLOGOPT
+		O_VLOGOPT,
+		O_METRICS,
+		O_DRAIN
 	};
 	static const struct option lopts[] = {
 	    {"bundle", required_argument, NULL, 'r'},
@@ -201,6 +213,8 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 	    {"txd", required_argument, NULL, O_TXD},
 	    {"log-ring", required_argument, NULL, O_LOGRING},
 	    {"stats", required_argument, NULL, O_STATS},
+	    {"metrics", required_argument, NULL, O_METRICS},
+	    {"drain-timeout", required_argument, NULL, O_DRAIN},
 	    {"config", required_argument, NULL, O_CONFIG},
 	    {"vlog-opt", required_argument, NULL, O_VLOGOPT},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -259,6 +273,14 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 			break;
 		case O_STATS:
 			o->stats_out = optarg;
+			break;
+		case O_METRICS:
+			o->metrics = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case O_DRAIN:
+			if (parse_num(optarg, 1, 3600L * 1000, &v))
+				goto bad;
+			o->drain_timeout_ms = (unsigned)v;
 			break;
 		case O_CONFIG:
 			break; /* applied before this loop */
@@ -407,6 +429,7 @@ void sl_run_opts_defaults(struct sl_run_opts *o)
 				  .rxd = 1024,
 				  .txd = 1024,
 				  .log_ring = 4096,
+				  .drain_timeout_ms = 30000,
 				  .ctl_path = ""};
 }
 
@@ -468,8 +491,14 @@ int sl_engine_run(struct sl_engine *e)
 				"and no default bundle): every declaration is "
 				"held (NO_RULESET)\n");
 
+	if (sl_obs_init(e) < 0) {
+		fprintf(stderr, "sluice run: out of memory for rule counts\n");
+		goto out_snap;
+	}
 	if (sl_log_start(e) < 0)
 		goto out_snap;
+	if (sl_metrics_start(e) < 0)
+		goto out_log;
 	rc = sl_ctl_start(e);
 	if (rc < 0 && ctl_default) {
 		/* The default socket is a convenience; run without it. */
@@ -509,6 +538,7 @@ out_log:
 		}
 	}
 out_snap:
+	sl_obs_fini(e); /* the threads that used it are joined */
 	sl_reload_fini(e);
 	if (e->state && sl_state_close(e->state) < 0) {
 		fprintf(stderr,

@@ -13,6 +13,7 @@
 #include <sluice/decl.h>
 
 #include "engine.h"
+#include "metrics.h"
 
 static void add_u64(cJSON *o, const char *k, uint64_t v)
 {
@@ -116,6 +117,7 @@ cJSON *sl_stats_json(struct sl_engine *e)
 	cJSON_AddStringToObject(eng, "last_reload_error", rl.last_error);
 	cJSON_AddNumberToObject(eng, "last_reload_ms", rl.last_ms);
 	add_u64(eng, "decl_port", e->opt.port);
+	sl_obs_stats_json(e, eng); /* draining, drained, metrics */
 	cJSON_AddNumberToObject(eng, "active_s", sl_active_seconds(e));
 
 	ws = cJSON_AddArrayToObject(root, "workers");

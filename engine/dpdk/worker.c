@@ -28,6 +28,7 @@
 #include <sluice/verdict.h>
 
 #include "engine.h"
+#include "metrics.h"
 
 /* Verdict datagrams under construction for one (port, queue). */
 struct txq {
@@ -142,7 +143,7 @@ static void out_finish(struct sl_worker *w, struct outdg *o, struct txq *q)
 	udp = (struct rte_udp_hdr *)((uint8_t *)ip + m->l3_len);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 
-	if (w->eng->opt.verdict_log) {
+	if (w->eng->opt.verdict_log || sl_obs_wants_verdicts(w->eng)) {
 		struct sl_logmsg msg = {.m = m,
 					.off = SL_WIRE_HDR_LEN,
 					.len = o->fill,
@@ -250,6 +251,9 @@ static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
 		} else {
 			w->acc.decls_in++;
 			w->acc.verdicts[v.verdict]++;
+			w->acc.tier_verdicts[v.tier < SL_TIER__COUNT
+						 ? v.tier
+						 : SL_TIER_UNKNOWN][v.verdict]++;
 			if (v.verdict == SL_VERDICT_REJECT) {
 				if (v.error.code < SL_E__COUNT)
 					w->acc.rejects[v.error.code]++;
@@ -357,6 +361,7 @@ int sl_worker_main(void *arg)
 	struct sl_worker *w = NULL;
 	struct rte_mbuf *pkts[SL_BURST];
 	struct txq txq[SL_MAX_RXQ];
+	uint64_t lat_bound[SL_LAT_BUCKETS - 1];
 	unsigned lcore = rte_lcore_id(), i, j;
 
 	for (i = 0; i < e->n_workers; i++)
@@ -370,12 +375,31 @@ int sl_worker_main(void *arg)
 		txq[i].n = 0;
 	}
 
+	sl_lat_bounds(rte_get_tsc_hz(), lat_bound);
+
 	rcu_register_thread();
 	while (!e->quit) {
 		/* One snapshot for the whole loop; the quiescent state at
 		 * the bottom says we no longer hold it. */
-		const struct sl_snapshot *snap = rcu_dereference(e->live);
+		const struct sl_snapshot *snap;
 		unsigned got = 0;
+		uint64_t t_rx, n_in;
+
+		/* `sluicectl drain` (metrics.c): take no input.  Everything
+		 * taken so far went to TX and the log ring last loop. */
+		if (unlikely(e->draining)) {
+			if (!w->drained) {
+				publish(w);
+				__atomic_store_n(&w->drained, 1,
+						 __ATOMIC_RELEASE);
+			}
+			rcu_quiescent_state();
+			rte_pause();
+			continue;
+		}
+		if (unlikely(w->drained))
+			__atomic_store_n(&w->drained, 0, __ATOMIC_RELEASE);
+		snap = rcu_dereference(e->live);
 
 		for (i = 0; i < w->n_rxq; i++) {
 			uint16_t n = rte_eth_rx_burst(
@@ -383,6 +407,10 @@ int sl_worker_main(void *arg)
 
 			if (n == 0)
 				continue;
+			/* Decision latency: from this burst's arrival to its
+			 * tx_burst, charged to each declaration in it. */
+			t_rx = rte_rdtsc();
+			n_in = w->acc.decls_in;
 			got += n;
 			for (j = 0; j < n && j < 4; j++)
 				rte_prefetch0(
@@ -394,6 +422,11 @@ int sl_worker_main(void *arg)
 				handle_frame(w, snap, pkts[j], &txq[i]);
 			}
 			tx_flush(w, &txq[i]);
+			if (w->acc.decls_in != n_in)
+				sl_lat_add(w->acc.lat_bucket,
+					   &w->acc.lat_sum_cycles, lat_bound,
+					   rte_rdtsc() - t_rx,
+					   w->acc.decls_in - n_in);
 		}
 		w->acc.loops++;
 		if (got) {

@@ -27,9 +27,11 @@
  * from the rx_burst that brought its datagram to the tx_burst that sent
  * its verdict: screening, the other datagrams of the burst, and TX. */
 #define SL_LAT_BOUNDS_NS                                                       \
-	{1000,	  2500,	   5000,    10000,   25000,   50000,   100000, 250000, \
-	 500000,  1000000, 2500000, 5000000, 10000000, 25000000, 50000000,      \
-	 100000000}
+	{                                                                      \
+		1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, \
+		    1000000, 2500000, 5000000, 10000000, 25000000, 50000000,   \
+		    100000000                                                  \
+	}
 #define SL_LAT_BUCKETS 17 /* 16 bounds + Inf */
 
 /* Fills bound[0..SL_LAT_BUCKETS-2] with the bounds in cycles of a clock
@@ -67,11 +69,11 @@ struct sl_rulestats {
 	uint64_t *total;	      /* hits since start, per rule */
 	uint32_t *minute;	      /* [SL_RS_MINUTES][SL_RS_RULES_MAX] */
 	uint32_t mverdicts[SL_RS_MINUTES]; /* verdicts counted per minute */
-	int64_t stamp[SL_RS_MINUTES]; /* the minute (time / 60) a slot
-					 holds; -1 = empty */
-	uint16_t *index;	      /* hash of name -> rule + 1 */
-	uint64_t verdicts;	      /* verdicts counted */
-	uint64_t overflow;	      /* hits of rules past RULES_MAX */
+	int64_t stamp[SL_RS_MINUTES];	   /* the minute (time / 60) a slot
+					      holds; -1 = empty */
+	uint16_t *index;		   /* hash of name -> rule + 1 */
+	uint64_t verdicts;		   /* verdicts counted */
+	uint64_t overflow;		   /* hits of rules past RULES_MAX */
 };
 
 /* Allocates the tables (about 1 MiB).  Control plane, before launch.
@@ -94,8 +96,8 @@ struct sl_rule_count {
  * them, with hits > 0.  *verdicts (may be NULL) gets how many verdicts
  * were counted in that window.  Ctl thread.  Returns how many rules were
  * written to out. */
-unsigned sl_rulestats_top(struct sl_rulestats *rs, unsigned minutes,
-			  time_t now, struct sl_rule_count *out, unsigned max,
+unsigned sl_rulestats_top(struct sl_rulestats *rs, unsigned minutes, time_t now,
+			  struct sl_rule_count *out, unsigned max,
 			  uint64_t *verdicts);
 
 /* Calls fn for every rule with its total since start, in first-seen

@@ -18,10 +18,10 @@ Test(obs, latency_buckets)
 	sl_lat_bounds(1000000000u, bound);
 	cr_expect_eq(bound[0], 1000);
 	cr_expect_eq(bound[SL_LAT_BUCKETS - 2], 100000000);
-	sl_lat_add(b, &sum, bound, 999, 1);	   /* <= 1 us */
-	sl_lat_add(b, &sum, bound, 1000, 2);	   /* exactly 1 us: le 1 us */
-	sl_lat_add(b, &sum, bound, 1001, 3);	   /* (1, 2.5] us */
-	sl_lat_add(b, &sum, bound, 300000, 4);	   /* (250, 500] us */
+	sl_lat_add(b, &sum, bound, 999, 1);	  /* <= 1 us */
+	sl_lat_add(b, &sum, bound, 1000, 2);	  /* exactly 1 us: le 1 us */
+	sl_lat_add(b, &sum, bound, 1001, 3);	  /* (1, 2.5] us */
+	sl_lat_add(b, &sum, bound, 300000, 4);	  /* (250, 500] us */
 	sl_lat_add(b, &sum, bound, 200000000, 5); /* over 100 ms: +Inf */
 	cr_expect_eq(b[0], 3);
 	cr_expect_eq(b[1], 3);
@@ -101,8 +101,7 @@ Test(obs, rules_top_by_minute)
 	/* max limits the list. */
 	cr_expect_eq(sl_rulestats_top(&rs, 2, t0 + 90, top, 1, NULL), 1);
 	/* An hour later minute 0 and 1 are out of every window... */
-	cr_expect_eq(sl_rulestats_top(&rs, 60, t0 + 3600 + 60, top, 8, &nv),
-		     0);
+	cr_expect_eq(sl_rulestats_top(&rs, 60, t0 + 3600 + 60, top, 8, &nv), 0);
 	cr_expect_eq(nv, 0);
 	/* ...and a verdict in minute 61, reusing minute 1's slot, starts
 	 * it afresh (minute 0's slot is out of the window). */
