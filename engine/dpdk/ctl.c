@@ -119,7 +119,7 @@ static void do_reload(struct sl_engine *e, const char *origin, cJSON *reply)
 
 static const char *const help_text =
     "commands: stats | reload | ids | drain | resume | top [MINUTES] [N] | "
-    "shutdown | help";
+    "reopen | shutdown | help";
 
 /* Reads one request line (1 s timeout), answers, closes. */
 static void ctl_serve(struct sl_engine *e, int cfd)

@@ -203,6 +203,8 @@ struct sl_engine {
 				  `sluicectl drain`; metrics.c) */
 	uint64_t flush_req;    /* ctl thread asks the log thread to commit */
 	uint64_t flush_done;   /* ... and the log thread answers (atomics) */
+	uint64_t reopen_req;   /* ctl thread asks the log thread to reopen
+				  the quarantine file (logrotate; atomic) */
 	struct sl_obs *obs;    /* rule counts, metrics endpoint, drain
 				  progress (metrics.c); NULL before init */
 

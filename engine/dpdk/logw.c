@@ -41,6 +41,7 @@ struct logw {
 	struct sl_vlog *vlog; /* verdict log, NULL = none */
 	FILE *quar;	      /* opened at the first entry */
 	bool quar_failed;
+	uint64_t reopen_seen; /* last `sluicectl reopen` acted on */
 	unsigned n_pending; /* decoded verdicts not yet appended */
 	sl_verdict_t pending[VERDICTS_BATCH];
 	uint8_t raw[SL_LINEAR_MAX];
@@ -198,6 +199,14 @@ static void tick(struct logw *lw)
 {
 	struct sl_engine *e = lw->e;
 
+	/* `sluicectl reopen` (logrotate moved the quarantine file away):
+	 * the next quarantine entry opens the path again. */
+	if (sl_obs_reopen_wanted(e, &lw->reopen_seen) && lw->quar) {
+		if (fclose(lw->quar) != 0)
+			e->logt.write_errors++;
+		lw->quar = NULL;
+		lw->quar_failed = false;
+	}
 	if (lw->vlog && sl_vlog_tick(lw->vlog) < 0)
 		e->logt.write_errors++;
 	if (lw->quar && fflush(lw->quar) != 0)

@@ -99,6 +99,16 @@ void sl_obs_flush_done(struct sl_engine *e, uint64_t req)
 	__atomic_store_n(&e->flush_done, req, __ATOMIC_RELEASE);
 }
 
+bool sl_obs_reopen_wanted(struct sl_engine *e, uint64_t *seen)
+{
+	uint64_t r = __atomic_load_n(&e->reopen_req, __ATOMIC_ACQUIRE);
+
+	if (r == *seen)
+		return false;
+	*seen = r;
+	return true;
+}
+
 /* ------------------------------------------------------------ drain */
 
 static double ms_since(uint64_t t0)
@@ -242,6 +252,16 @@ cJSON *sl_obs_command(struct sl_engine *e, const char *cmd, char **save)
 		o->drained = false;
 		o->flush_asked = false;
 		return drain_reply(e);
+	}
+	if (!strcmp(cmd, "reopen")) {
+		/* logrotate moved the quarantine file away: the log thread
+		 * closes it and opens the path again at the next entry. */
+		cJSON *r = cJSON_CreateObject();
+
+		__atomic_add_fetch(&e->reopen_req, 1, __ATOMIC_RELEASE);
+		cJSON_AddBoolToObject(r, "ok", 1);
+		cJSON_AddStringToObject(r, "quarantine", e->opt.quarantine);
+		return r;
 	}
 	if (!strcmp(cmd, "top"))
 		return top_reply(e, save);

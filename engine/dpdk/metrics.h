@@ -38,7 +38,11 @@ void sl_obs_verdict(struct sl_engine *e, const sl_verdict_t *v);
 bool sl_obs_flush_wanted(struct sl_engine *e, uint64_t *req);
 void sl_obs_flush_done(struct sl_engine *e, uint64_t req);
 
-/* Ctl thread: answers "drain", "resume" and "top [MINUTES] [N]" (the
+/* Log thread: has a reopen of the quarantine file been asked for since
+ * *seen?  Updates *seen. */
+bool sl_obs_reopen_wanted(struct sl_engine *e, uint64_t *seen);
+
+/* Ctl thread: answers "drain", "resume", "reopen" and "top [MINUTES] [N]" (the
  * arguments are taken from strtok_r's *save); NULL for any other command.
  * The caller frees the reply with cJSON_Delete. */
 struct cJSON *sl_obs_command(struct sl_engine *e, const char *cmd, char **save);
