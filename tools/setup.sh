@@ -40,7 +40,7 @@ packages=(
 	libfyaml-dev libmsgpack-dev libcjson-dev libcsv-dev libssl-dev
 	libmicrohttpd-dev libpcap-dev libxxhash-dev
 	dpdk systemd
-	ripgrep hyperfine valgrind gnuplot-nox jq iproute2 procps
+	ripgrep hyperfine valgrind gnuplot-nox jq iproute2 procps time
 	ca-certificates curl
 )
 

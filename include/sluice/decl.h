@@ -14,6 +14,13 @@
 #define SL_LINE_MAX  (256 * 1024) /* bytes in one JSON line / one record */
 #define SL_DEPTH_MAX 8		  /* nesting: root > items > item is 3 */
 
+/* Money, quantities and weights must stay below this many units (CNY,
+ * pieces, kg).  Below it a double holds every 5-decimal value with room to
+ * spare, so the "at most 5 decimals" test is exact (docs/declarations.md,
+ * "Numbers"). */
+#define SL_AMOUNT_LIMIT 1000000000.0
+#define SL_AMOUNT_MAX	(INT64_C(1000000000) * SL_MONEY_ONE - 1)
+
 struct sl_decoder;
 
 /* Makes a decoder for one thread.  Control plane.  Returns NULL on ENOMEM.
@@ -63,5 +70,10 @@ const char *sl_tier_name(enum sl_tier t);
  * malformed beyond its check character). */
 int sl_uscc_check(const char *code, size_t len, char *expect);
 int sl_resident_id_check(const char *id, size_t len, char *expect);
+
+/* A 10-character customs registration code as sluice accepts it: four
+ * digits (the customs district), then six digits or capital letters A-Z.
+ * Returns 0 or -EINVAL. */
+int sl_customs_code_check(const char *code, size_t len);
 
 #endif /* SLUICE_DECL_H */

@@ -46,7 +46,10 @@
 	  "amount negative, not finite, too large or over 5 decimals")         \
 	X(BAD_QUANTITY, "BAD_QUANTITY",                                        \
 	  "quantity or weight not positive, finite, 5 decimals")               \
-	X(BAD_CATEGORY, "BAD_CATEGORY", "unknown item category")
+	X(BAD_CATEGORY, "BAD_CATEGORY", "unknown item category")               \
+	X(BAD_CUSTOMS_OFFICE, "BAD_CUSTOMS_OFFICE",                            \
+	  "customs_code is not a 4-digit customs office code")                 \
+	X(BAD_SEQ, "BAD_SEQ", "item seq is not a whole number from 1 to 99")
 
 enum sl_errcode {
 	SL_OK = 0,

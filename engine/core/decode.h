@@ -1,0 +1,186 @@
+/* sluice — internals shared by the JSON and MessagePack decoders.
+ *
+ * Both decoders walk their parsed tree the same way: look each key up in
+ * the field table built from the X-macros of decl-t.h, check the value's
+ * type, store a view or a number in the flat record.  Errors found while
+ * decoding (types, UTF-8) are kept by priority so that the error reported
+ * does not depend on key order or on the encoding.
+ *
+ * Plane: data plane, except sl__fields_init (control plane, once).
+ */
+#ifndef SLUICE_DECODE_H
+#define SLUICE_DECODE_H
+
+#include <msgpack.h>
+
+#include <sluice/decl.h>
+
+#include "arena.h"
+
+/* The cJSON tree of one line needs at most one 64-byte node per two input
+ * bytes ("0," in an array) plus its strings, which are never longer than
+ * the input: 32 bytes of arena per input byte cover every line up to
+ * SL_LINE_MAX, so a JSON line never fails for lack of arena.  The block is
+ * allocated once; the OS backs only the pages a line actually touches. */
+#define SL__JSON_ARENA ((size_t)SL_LINE_MAX * 32 + 4096)
+
+/* First chunk of the MessagePack zone: a record of 99 items with every
+ * field present needs about 80 KiB of msgpack_object; records up to that
+ * size never make the zone allocate again after the first one. */
+#define SL__MSGPACK_ZONE_CHUNK (256 * 1024)
+
+struct sl_decoder {
+	struct sl_arena json; /* cJSON nodes and unescaped strings of the
+				 current line; reset before each line */
+	msgpack_zone zone;    /* msgpack objects of the current record;
+				 cleared before each record */
+};
+
+/* ---------------------------------------------------------- field table */
+
+enum sl__fkind {
+	SL__F_STR,   /* string: idx is SL_DS_* (root objects) or SL_IS_* */
+	SL__F_NUM,   /* number: idx is SL_DN_* or SL_IN_* */
+	SL__F_OBJ,   /* nested object: idx is its enum sl_decl_object */
+	SL__F_ITEMS, /* the "items" array */
+};
+
+struct sl__field {
+	const char *key; /* as in the record, e.g. "code" */
+	uint8_t klen;	 /* strlen(key) */
+	uint8_t obj;	 /* object holding the key, enum sl_decl_object */
+	uint8_t kind;	 /* enum sl__fkind */
+	uint8_t idx;	 /* see enum sl__fkind */
+	uint16_t rank;	 /* position in field order, see sl__rank_* */
+};
+
+/* Builds the lookup index once; called by sl_decoder_new().  Thread-safe. */
+void sl__fields_init(void);
+
+/* The field `key` (n bytes, not NUL-terminated) of object obj, or NULL
+ * for an unknown key (ignored, SPEC 3). */
+const struct sl__field *sl__field_find(unsigned obj, const char *key, size_t n);
+
+/* Field order, used to pick the first error: the root strings and numbers
+ * in the order of decl-t.h, then the items, each item's strings then
+ * numbers.  A rank is a position in that order. */
+#define SL__ITEM_SPAN	 (1 + SL_IS__COUNT + SL_IN__COUNT)
+#define SL__RANK_ITEMS	 (SL_DS__COUNT + SL_DN__COUNT)
+#define SL__RANK_UNKNOWN 0xffffffu
+static inline uint32_t sl__rank_item(unsigned i)
+{
+	return SL__RANK_ITEMS + 1 + i * SL__ITEM_SPAN;
+}
+static inline uint32_t sl__rank_item_str(unsigned i, unsigned f)
+{
+	return sl__rank_item(i) + 1 + f;
+}
+static inline uint32_t sl__rank_item_num(unsigned i, unsigned f)
+{
+	return sl__rank_item(i) + 1 + SL_IS__COUNT + f;
+}
+
+/* Path names ("ebc.code", "items[3].hs_code") for error messages. */
+extern const char *const sl__decl_str_path[SL_DS__COUNT];
+extern const char *const sl__decl_num_path[SL_DN__COUNT];
+extern const char *const sl__item_str_key[SL_IS__COUNT];
+extern const char *const sl__item_num_key[SL_IN__COUNT];
+extern const uint16_t sl__decl_str_max[SL_DS__COUNT];
+extern const uint16_t sl__item_str_max[SL_IS__COUNT];
+extern const char *const sl__object_name[SL_OBJ__COUNT];
+
+/* Writes the path of field f (as found by sl__field_find) of item
+ * `item` (ignored outside items) into buf.  Error path only. */
+void sl__field_path(const struct sl__field *f, unsigned item, char *buf,
+		    size_t cap);
+
+/* --------------------------------------------------------------- record */
+
+/* Clears what a decoder fills, except the items (each is cleared when the
+ * decoder reaches it, see sl__item_begin): clearing 99 items per record
+ * would cost more than decoding a typical one. */
+void sl__decl_reset(sl_decl_t *d);
+
+/* Next item slot, cleared, or NULL once SL_MAX_ITEMS are taken (the rest
+ * are counted in items_seen only). */
+static inline sl_item_t *sl__item_begin(sl_decl_t *d)
+{
+	sl_item_t *it;
+
+	d->items_seen++;
+	if (d->n_items >= SL_MAX_ITEMS)
+		return NULL;
+	it = &d->items[d->n_items++];
+	for (unsigned i = 0; i < SL_IS__COUNT; i++)
+		it->s[i] = SL_STR_NULL;
+	for (unsigned i = 0; i < SL_IN__COUNT; i++)
+		it->n[i] = 0;
+	it->present = 0;
+	return it;
+}
+
+/* Stores a string / number of field f into the record (it: the current
+ * item for item fields, else ignored). */
+static inline void sl__put_str(sl_decl_t *d, sl_item_t *it,
+			       const struct sl__field *f, const char *p,
+			       uint32_t n)
+{
+	if (f->obj == SL_OBJ_ITEM) {
+		it->s[f->idx] = (sl_str_t){p, n};
+		it->present |= SL_IS_BIT(f->idx);
+	} else {
+		d->s[f->idx] = (sl_str_t){p, n};
+		d->present |= SL_DS_BIT(f->idx);
+	}
+}
+
+static inline void sl__put_num(sl_decl_t *d, sl_item_t *it,
+			       const struct sl__field *f, double v)
+{
+	if (f->obj == SL_OBJ_ITEM) {
+		it->n[f->idx] = v;
+		it->present |= SL_IN_BIT(f->idx);
+	} else {
+		d->n[f->idx] = v;
+		d->present |= SL_DN_BIT(f->idx);
+	}
+}
+
+/* --------------------------------------------------------------- errors */
+
+/* Decoding errors are kept by priority, lowest wins: UTF-8 errors before
+ * type errors, then field order.  So the same bad record gives the same
+ * error from JSON and from MessagePack, whatever its key order. */
+#define SL__PRIO_UTF8 0u
+#define SL__PRIO_TYPE (1u << 24)
+#define SL__PRIO_NONE UINT32_MAX
+
+struct sl__dctx {
+	sl_decl_t *d;
+	sl_error_t *err;
+	uint32_t prio; /* of the error in *err, SL__PRIO_NONE if none */
+};
+
+/* Records an error unless one with a lower priority is already there.
+ * Error path only (formats). */
+void sl__derr(struct sl__dctx *c, uint32_t prio, enum sl_errcode code,
+	      const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* BAD_TYPE for field f of item `item`: "expected a string, got a map". */
+void sl__derr_type(struct sl__dctx *c, const struct sl__field *f, unsigned item,
+		   const char *got);
+
+/* BAD_TYPE for an element of "items" that is not an object. */
+void sl__derr_item_type(struct sl__dctx *c, unsigned item, const char *got);
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Offset of the first byte of s[0..n) that is not part of valid UTF-8
+ * (utf8proc's definition: no overlongs, no surrogates, <= U+10FFFF), or
+ * of the first NUL byte (a NUL would cut the value short wherever it is
+ * used as a C string); n when the whole string is fine.  ASCII goes eight
+ * bytes at a time. */
+size_t sl__utf8_check(const char *s, size_t n);
+
+#endif /* SLUICE_DECODE_H */
