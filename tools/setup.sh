@@ -39,7 +39,7 @@ packages=(
 	libcriterion-dev libutf8proc-dev libopencc-dev opencc iso-codes
 	libfyaml-dev libmsgpack-dev libcjson-dev libcsv-dev libssl-dev
 	libmicrohttpd-dev libpcap-dev libxxhash-dev
-	dpdk systemd
+	dpdk systemd logrotate tcpreplay
 	ripgrep hyperfine valgrind gnuplot-nox jq iproute2 procps time
 	ca-certificates curl
 )

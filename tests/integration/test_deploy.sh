@@ -16,7 +16,8 @@ R=$T/root
 for f in usr/bin/sluice-config usr/bin/sluice-feedback usr/sbin/sluice-host \
 	usr/lib/systemd/system/sluice.service \
 	usr/lib/systemd/system/sluice-host.service \
-	usr/lib/sysusers.d/sluice.conf etc/sluice/sluice.yaml; do
+	usr/lib/sysusers.d/sluice.conf etc/sluice/sluice.yaml \
+	etc/logrotate.d/sluice; do
 	[ -e "$R/$f" ] || fail "not installed: /$f"
 done
 [ -x "$R/usr/sbin/sluice-host" ] || fail "sluice-host not executable"
@@ -50,6 +51,39 @@ fi
 # The installed configuration is valid, with the installed tool.
 "$R/usr/bin/sluice-config" check "$R/etc/sluice/sluice.yaml" >/dev/null ||
 	fail "installed sluice.yaml invalid"
+
+# logrotate: only the quarantine file, renamed and recreated, then the
+# engine told to reopen it (a stub sluicectl records the call).  Paths,
+# user and socket are moved into the scratch directory.
+if command -v logrotate >/dev/null; then
+	mkdir -p "$T/lr/log" "$T/lr/bin"
+	printf '#!/bin/sh\necho "$*" >>%s/lr/calls\n' "$T" >"$T/lr/bin/sluicectl"
+	chmod +x "$T/lr/bin/sluicectl"
+	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/lr/ctl.sock"
+	sed -e "s|/var/log/sluice|$T/lr/log|" -e "s|/run/sluice/sluice.sock|$T/lr/ctl.sock|g" \
+		-e "s|/usr/bin/sluicectl|$T/lr/bin/sluicectl|" \
+		-e "s|create 0640 sluice sluice|create 0640 $(id -un) $(id -gn)|" \
+		"$R/etc/logrotate.d/sluice" >"$T/lr/conf"
+	[ "$(grep -c '^[^#[:space:]].*{' "$T/lr/conf")" = 1 ] ||
+		fail "logrotate configuration names more than the quarantine file"
+	grep -q vlog "$T/lr/conf" && ! grep -v '^[[:space:]]*#' "$T/lr/conf" | grep -q vlog ||
+		fail "the verdict log must only be mentioned in comments"
+	printf '# sluice-quarantine worker=0 port=0 reason=BAD_MSGPACK bytes=3\nabc\n' >"$T/lr/log/quarantine.log"
+	logrotate -f -s "$T/lr/state" "$T/lr/conf" 2>"$T/lr/err" || fail "logrotate: $(cat "$T/lr/err")"
+	grep -q 'reason=BAD_MSGPACK' "$T/lr/log/quarantine.log.1" || fail "not rotated: $(ls "$T/lr/log")"
+	[ -f "$T/lr/log/quarantine.log" ] && [ ! -s "$T/lr/log/quarantine.log" ] ||
+		fail "no new empty quarantine.log"
+	[ "$(stat -c %a "$T/lr/log/quarantine.log")" = 640 ] || fail "new file mode"
+	grep -qx -- "-s $T/lr/ctl.sock reopen" "$T/lr/calls" || fail "engine not told to reopen: $(cat "$T/lr/calls" 2>/dev/null)"
+fi
+
+# The Grafana dashboard is valid JSON and exactly its generator's output
+# (test_engine_ops.sh checks its metrics against a running engine).
+python3 "$SLUICE_SRC/deploy/grafana/make-dashboard.py" |
+	cmp -s - "$SLUICE_SRC/deploy/grafana/sluice-dashboard.json" ||
+	fail "deploy/grafana/sluice-dashboard.json is not make-dashboard.py's output"
+jq -e '.panels | length > 10' "$SLUICE_SRC/deploy/grafana/sluice-dashboard.json" >/dev/null ||
+	fail "dashboard JSON"
 
 # An operator's configuration survives a reinstall.
 echo "udp_port: 7401" >"$R/etc/sluice/sluice.yaml"
