@@ -17,7 +17,9 @@ for f in usr/bin/sluice-config usr/bin/sluice-feedback usr/sbin/sluice-host \
 	usr/lib/systemd/system/sluice.service \
 	usr/lib/systemd/system/sluice-host.service \
 	usr/lib/sysusers.d/sluice.conf etc/sluice/sluice.yaml \
-	etc/logrotate.d/sluice; do
+	etc/logrotate.d/sluice usr/share/man/man1/sluicectl.1 \
+	usr/share/man/man1/sluice-feedback.1 \
+	usr/share/sluice/grafana/sluice-dashboard.json; do
 	[ -e "$R/$f" ] || fail "not installed: /$f"
 done
 [ -x "$R/usr/sbin/sluice-host" ] || fail "sluice-host not executable"
