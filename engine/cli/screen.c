@@ -22,6 +22,7 @@
 
 #include <sluice/screen.h>
 #include <sluice/verdict.h>
+#include <sluice/vlog.h>
 
 #include "cli.h"
 
@@ -45,6 +46,10 @@ struct screen_run {
 	char *out;
 	size_t out_len;
 	int io_error; /* errno of a failed write, 0 if none */
+
+	struct sl_vlog *vlog; /* --verdict-log; NULL = none */
+	uint64_t unlogged;    /* verdicts the log refused (disk full, ...) */
+	int vlog_error;	      /* the first refusal's -errno */
 
 	uint64_t lines;
 	uint64_t by_verdict[SL_VERDICT__COUNT];
@@ -71,6 +76,16 @@ static void usage(FILE *f)
 		"      --state DIR  buyer quotas and shipment history (not in "
 		"this\n"
 		"                 build yet)\n"
+		"      --verdict-log FILE  also append every verdict to FILE, "
+		"the\n"
+		"                 tamper-evident verdict log (docs/audit.md)\n"
+		"      --vlog-opt KEY=VALUE  a verdict log option (repeatable):"
+		"\n"
+		"                 hash=sm3|sha256, key=PEM (signs "
+		"checkpoints),\n"
+		"                 checkpoint=N,Ts, fsync=none|batch|"
+		"interval:MS,\n"
+		"                 group_records=N, group_ms=MS\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"\n"
@@ -79,7 +94,8 @@ static void usage(FILE *f)
 		"NO_RULESET): sluice never releases without rules.\n"
 		"\n"
 		"exit status: 0 when it ran (rejects included), 1 on an I/O "
-		"error,\n"
+		"error\n"
+		"(also: a verdict the verdict log could not take),\n"
 		"2 on a usage error or an unusable bundle or registry.\n");
 }
 
@@ -88,6 +104,11 @@ static void usage(FILE *f)
 static void out_flush(struct screen_run *r)
 {
 	size_t off = 0;
+
+	/* What a reader of stdout sees is in the verdict log first (group
+	 * commit; durable per its fsync policy). */
+	if (r->vlog && sl_vlog_commit(r->vlog) < 0 && !r->vlog_error)
+		r->vlog_error = sl_vlog_error(r->vlog);
 
 	while (off < r->out_len && !r->io_error) {
 		ssize_t n = write(r->out_fd, r->out + off, r->out_len - off);
@@ -123,6 +144,17 @@ static void emit(struct screen_run *r)
 			     "false,\"ruleset\":\"\",\"registry\":\"\"}",
 			     (unsigned long long)r->v.line);
 		r->v.verdict = SL_VERDICT_HOLD;
+	}
+	if (r->vlog) {
+		const char *line = r->out + r->out_len;
+		size_t len = (size_t)n;
+
+		/* The very bytes printed: the log's records are the same. */
+		if (sl_vlog_append_json(r->vlog, &line, &len, 1) != 1) {
+			r->unlogged++;
+			if (!r->vlog_error)
+				r->vlog_error = sl_vlog_error(r->vlog);
+		}
 	}
 	r->out_len += (size_t)n;
 	r->out[r->out_len++] = '\n';
@@ -193,6 +225,9 @@ static int screen_stream(struct screen_run *r, int fd, char *in)
 			scanned = end;
 			start = 0;
 		}
+		/* A slow producer (stdin): the log's group commit by age. */
+		if (r->vlog)
+			(void)sl_vlog_tick(r->vlog);
 		got = read(fd, in + end, IN_CAP - end);
 		if (got < 0) {
 			if (errno == EINTR)
@@ -272,6 +307,19 @@ static void summary(const struct screen_run *r, double secs)
 		any = true;
 	}
 	fprintf(stderr, "%s\n", any ? "" : " none");
+	if (r->vlog) {
+		struct sl_vlog_stats st;
+
+		sl_vlog_stats(r->vlog, &st);
+		fprintf(
+		    stderr,
+		    "verdict log: %llu verdicts appended (%llu in the log), "
+		    "%llu checkpoints%s\n",
+		    (unsigned long long)st.verdicts,
+		    (unsigned long long)st.total_verdicts,
+		    (unsigned long long)st.checkpoints,
+		    r->unlogged ? "; SOME VERDICTS NOT LOGGED" : "");
+	}
 	if (r->snap)
 		fprintf(stderr, "ruleset: %s, registry: %s\n",
 			*sl_snapshot_bundle_id(r->snap)
@@ -292,7 +340,7 @@ static double now(void)
 
 /* ----------------------------------------------------------------- main */
 
-enum { OPT_STATE = 256 };
+enum { OPT_STATE = 256, OPT_VLOG, OPT_VLOG_OPT };
 
 int sl_cmd_screen(int argc, char **argv)
 {
@@ -300,14 +348,18 @@ int sl_cmd_screen(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"state", required_argument, NULL, OPT_STATE},
+	    {"verdict-log", required_argument, NULL, OPT_VLOG},
+	    {"vlog-opt", required_argument, NULL, OPT_VLOG_OPT},
 	    {NULL, 0, NULL, 0},
 	};
 	struct screen_opts o = {.input = "-"};
+	struct sl_vlog_config vlog_cfg; /* --verdict-log, --vlog-opt */
 	struct screen_run *r;
 	char errbuf[512], *in = NULL;
 	int c, fd = STDIN_FILENO, rc = SL_EXIT_OK, e;
 	double t0;
 
+	sl_vlog_config_init(&vlog_cfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hVr:e:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -325,6 +377,25 @@ int sl_cmd_screen(int argc, char **argv)
 			break;
 		case OPT_STATE:
 			o.state_dir = optarg;
+			break;
+		case OPT_VLOG:
+			vlog_cfg.path = optarg;
+			break;
+		case OPT_VLOG_OPT:
+			if (!strchr(optarg, '=')) {
+				fprintf(stderr,
+					"sluice screen: --vlog-opt %s: use "
+					"KEY=VALUE\n",
+					optarg);
+				return SL_EXIT_USAGE;
+			}
+			*strchr(optarg, '=') = '\0';
+			if (sl_vlog_config_set(&vlog_cfg, optarg,
+					       optarg + strlen(optarg) + 1,
+					       errbuf, sizeof(errbuf)) < 0) {
+				fprintf(stderr, "sluice screen: %s\n", errbuf);
+				return SL_EXIT_USAGE;
+			}
 			break;
 		default:
 			usage(stderr);
@@ -368,11 +439,40 @@ int sl_cmd_screen(int argc, char **argv)
 			goto free_buffers;
 		}
 	}
+	if (vlog_cfg.path) {
+		/* Verifies an existing log first and refuses a damaged one. */
+		r->vlog = sl_vlog_open(&vlog_cfg, errbuf, sizeof(errbuf));
+		if (!r->vlog) {
+			fprintf(stderr, "sluice screen: verdict log: %s\n",
+				errbuf);
+			rc = SL_EXIT_USAGE;
+			goto close_input;
+		}
+	}
 
 	t0 = now();
 	e = screen_stream(r, fd, in);
+	/* Sign what this run logged (no-op without a key), then commit. */
+	if (r->vlog && sl_vlog_checkpoint(r->vlog) < 0 &&
+	    sl_vlog_error(r->vlog) < 0 && !r->vlog_error)
+		r->vlog_error = sl_vlog_error(r->vlog);
 	out_flush(r);
 	summary(r, now() - t0);
+	if (r->vlog) {
+		/* Final checkpoint, commit and fdatasync. */
+		if (sl_vlog_close(r->vlog) < 0 && !r->vlog_error)
+			r->vlog_error = -EIO;
+		r->vlog = NULL;
+	}
+	if (r->unlogged || r->vlog_error) {
+		fprintf(stderr,
+			"sluice screen: verdict log %s: %s; %llu verdicts not "
+			"logged\n",
+			vlog_cfg.path,
+			strerror(r->vlog_error ? -r->vlog_error : EIO),
+			(unsigned long long)r->unlogged);
+		rc = SL_EXIT_IO;
+	}
 	if (e) {
 		fprintf(stderr, "sluice screen: reading %s: %s\n",
 			strcmp(o.input, "-") ? o.input : "stdin", strerror(e));
@@ -383,6 +483,7 @@ int sl_cmd_screen(int argc, char **argv)
 			strerror(r->io_error));
 		rc = SL_EXIT_IO;
 	}
+close_input:
 	if (fd != STDIN_FILENO)
 		close(fd);
 free_buffers:
