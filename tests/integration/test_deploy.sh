@@ -68,7 +68,7 @@ if command -v logrotate >/dev/null; then
 		"$R/etc/logrotate.d/sluice" >"$T/lr/conf"
 	[ "$(grep -c '^[^#[:space:]].*{' "$T/lr/conf")" = 1 ] ||
 		fail "logrotate configuration names more than the quarantine file"
-	grep -q vlog "$T/lr/conf" && ! grep -v '^[[:space:]]*#' "$T/lr/conf" | grep -q vlog ||
+	grep -q verdicts.log "$T/lr/conf" && ! grep -v '^[[:space:]]*#' "$T/lr/conf" | grep -q verdicts.log ||
 		fail "the verdict log must only be mentioned in comments"
 	printf '# sluice-quarantine worker=0 port=0 reason=BAD_MSGPACK bytes=3\nabc\n' >"$T/lr/log/quarantine.log"
 	logrotate -f -s "$T/lr/state" "$T/lr/conf" 2>"$T/lr/err" || fail "logrotate: $(cat "$T/lr/err")"
