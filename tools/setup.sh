@@ -41,6 +41,7 @@ packages=(
 	libmicrohttpd-dev libpcap-dev libxxhash-dev
 	dpdk systemd logrotate tcpreplay
 	ripgrep hyperfine valgrind gnuplot-nox jq iproute2 procps time
+	openssl xxd
 	ca-certificates curl
 )
 
