@@ -1101,7 +1101,8 @@ static int recover(struct sl_state *st, char *err, size_t errlen)
 			wals[n_wals++] = gen;
 		}
 	}
-	qsort(wals, n_wals, sizeof(*wals), cmp_u64);
+	if (n_wals) /* qsort(NULL, 0, ...) is undefined (UBSan) */
+		qsort(wals, n_wals, sizeof(*wals), cmp_u64);
 	st->gen = have_snap ? snap : 0;
 	if (have_snap) {
 		path_of(path, sizeof(path), st->dir, "snap", snap, "");
