@@ -44,61 +44,48 @@ static const struct sl__field fields[] = {
     {"items", 5, SL_OBJ_ROOT, SL__F_ITEMS, SL_OBJ_ITEM, SL__RANK_ITEMS},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
-#define KEY_MAX	 24 /* longest key ("pay_transaction_id") fits */
 
-/* ranks of the nested-object keys, filled by init */
-static struct sl__field table[N_FIELDS];
-/* head[obj][len]: first field of obj whose key has that length, chained
- * through next[]; 0xff ends a chain.  A lookup compares one or two keys. */
-static uint8_t head[SL_OBJ__COUNT][KEY_MAX + 1];
-static uint8_t next[N_FIELDS];
+/* The table with the nested objects' ranks filled in by fields_build. */
+struct sl__field sl__fields[SL__N_FIELDS];
+uint8_t sl__field_head[SL_OBJ__COUNT][SL__KEY_MAX + 1];
+uint8_t sl__field_next[SL__N_FIELDS];
 static pthread_once_t fields_once = PTHREAD_ONCE_INIT;
 
+_Static_assert(N_FIELDS == SL__N_FIELDS, "SL__N_FIELDS is out of date");
 _Static_assert(N_FIELDS < 0xff, "field index must fit in uint8_t");
 
 static void fields_build(void)
 {
 	unsigned i, j;
 
-	memcpy(table, fields, sizeof(table));
-	memset(head, 0xff, sizeof(head));
+	memcpy(sl__fields, fields, sizeof(sl__fields));
+	memset(sl__field_head, 0xff, sizeof(sl__field_head));
 	/* An object's type error ranks with its first field. */
 	for (i = 0; i < N_FIELDS; i++) {
-		if (table[i].kind != SL__F_OBJ)
+		if (sl__fields[i].kind != SL__F_OBJ)
 			continue;
-		table[i].rank = UINT16_MAX;
+		sl__fields[i].rank = UINT16_MAX;
 		for (j = 0; j < N_FIELDS; j++)
-			if (table[j].obj == table[i].idx &&
-			    table[j].kind != SL__F_OBJ &&
-			    table[j].rank < table[i].rank)
-				table[i].rank = table[j].rank;
+			if (sl__fields[j].obj == sl__fields[i].idx &&
+			    sl__fields[j].kind != SL__F_OBJ &&
+			    sl__fields[j].rank < sl__fields[i].rank)
+				sl__fields[i].rank = sl__fields[j].rank;
 	}
 	/* Chains in reverse so that they run in table order. */
 	for (i = N_FIELDS; i-- > 0;) {
-		const struct sl__field *f = &table[i];
+		const struct sl__field *f = &sl__fields[i];
 
-		if (f->klen > KEY_MAX)
-			abort(); /* a key added to decl-t.h: raise KEY_MAX */
-		next[i] = head[f->obj][f->klen];
-		head[f->obj][f->klen] = (uint8_t)i;
+		if (f->klen > SL__KEY_MAX)
+			abort(); /* a key added to decl-t.h: raise SL__KEY_MAX
+				  */
+		sl__field_next[i] = sl__field_head[f->obj][f->klen];
+		sl__field_head[f->obj][f->klen] = (uint8_t)i;
 	}
 }
 
 void sl__fields_init(void)
 {
 	pthread_once(&fields_once, fields_build);
-}
-
-const struct sl__field *sl__field_find(unsigned obj, const char *key, size_t n)
-{
-	unsigned i;
-
-	if (n > KEY_MAX)
-		return NULL;
-	for (i = head[obj][n]; i != 0xff; i = next[i])
-		if (!memcmp(table[i].key, key, n))
-			return &table[i];
-	return NULL;
 }
 
 const char *const sl__decl_str_path[SL_DS__COUNT] = {

@@ -11,6 +11,8 @@
 #ifndef SLUICE_DECODE_H
 #define SLUICE_DECODE_H
 
+#include <string.h>
+
 #include <msgpack.h>
 
 #include <sluice/decl.h>
@@ -57,9 +59,48 @@ struct sl__field {
 /* Builds the lookup index once; called by sl_decoder_new().  Thread-safe. */
 void sl__fields_init(void);
 
+/* The table, indexed by object and key length: sl__field_head[obj][len]
+ * is the first field of obj whose key has that length, chained through
+ * sl__field_next; 0xff ends a chain.  A lookup compares one or two keys.
+ * Written once by sl__fields_init, read-only after. */
+#define SL__N_FIELDS                                                           \
+	(SL_DS__COUNT + SL_DN__COUNT + SL_IS__COUNT + SL_IN__COUNT + 7)
+#define SL__KEY_MAX 24 /* longest key ("pay_transaction_id") fits */
+extern struct sl__field sl__fields[SL__N_FIELDS];
+extern uint8_t sl__field_head[SL_OBJ__COUNT][SL__KEY_MAX + 1];
+extern uint8_t sl__field_next[SL__N_FIELDS];
+
+/* Keys are short: compare a word at a time rather than call memcmp. */
+static inline bool sl__key_eq(const char *a, const char *b, size_t n)
+{
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	for (; n; n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
 /* The field `key` (n bytes, not NUL-terminated) of object obj, or NULL
  * for an unknown key (ignored, SPEC 3). */
-const struct sl__field *sl__field_find(unsigned obj, const char *key, size_t n);
+static inline const struct sl__field *sl__field_find(unsigned obj,
+						     const char *key, size_t n)
+{
+	unsigned i;
+
+	if (n > SL__KEY_MAX)
+		return NULL;
+	for (i = sl__field_head[obj][n]; i != 0xff; i = sl__field_next[i])
+		if (sl__key_eq(sl__fields[i].key, key, n))
+			return &sl__fields[i];
+	return NULL;
+}
 
 /* Field order, used to pick the first error: the root strings and numbers
  * in the order of decl-t.h, then the items, each item's strings then

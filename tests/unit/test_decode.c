@@ -473,7 +473,7 @@ Test(decode, msgpack_every_truncation_is_rejected_within_len)
 
 /* jemalloc's per-thread allocation counter; the count is meaningless
  * under a sanitizer, which replaces malloc. */
-static uint64_t allocated(void)
+static __attribute__((unused)) uint64_t allocated(void)
 {
 	uint64_t *p;
 	size_t len = sizeof(p);
