@@ -161,25 +161,27 @@ static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 	}
 }
 
+/* Type names in the schema's (JSON) terms, as decode_json.c prints them:
+ * one schema, two encodings (SPEC 6), so a declarant gets the same reject
+ * message whichever encoding carried the declaration. */
 static const char *mp_type_name(const msgpack_object *o)
 {
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL:
-		return "nil";
+		return "null";
 	case MSGPACK_OBJECT_BOOLEAN:
 		return "a boolean";
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		return "an integer";
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
-		return "a float";
+		return "a number";
 	case MSGPACK_OBJECT_STR:
 		return "a string";
 	case MSGPACK_OBJECT_ARRAY:
 		return "an array";
 	case MSGPACK_OBJECT_MAP:
-		return "a map";
+		return "an object";
 	case MSGPACK_OBJECT_BIN:
 		return "binary data";
 	default:
