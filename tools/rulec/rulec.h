@@ -72,9 +72,9 @@ int sl_rulec_explain(const char *bundle, FILE *out, FILE *diag);
 
 /* --test: runs the officer-written cases of a YAML file against a bundle
  * (docs/rules.md, "Testing rules").  Prints one line per case and a
- * summary on out.  Returns the number of failed cases, or -1 when the
- * bundle or the cases cannot be read (message on diag, as
- * FILE:LINE:COL: error: for the cases). */
+ * summary on out.  Returns the number of failed cases plus errors in the
+ * case file (reported on diag as FILE:LINE:COL: error: MESSAGE), or -1
+ * when the bundle cannot be used. */
 int sl_rulec_test(const char *bundle, const char *cases, FILE *out, FILE *diag);
 
 #endif /* SLUICE_RULEC_H */
