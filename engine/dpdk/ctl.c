@@ -217,8 +217,8 @@ static void *ctl_main(void *arg)
 	while (!e->ctl_quit) {
 		/* poll ignores a negative fd: no socket, no metrics. */
 		pfd[0] = (struct pollfd){.fd = e->ctl_fd, .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = sl_metrics_fd(e),
-					 .events = POLLIN};
+		pfd[1] =
+		    (struct pollfd){.fd = sl_metrics_fd(e), .events = POLLIN};
 		if (poll(pfd, 2, 20) > 0 && (pfd[0].revents & POLLIN)) {
 			int cfd = accept4(e->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 

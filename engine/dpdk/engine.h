@@ -96,6 +96,7 @@ struct sl_counters {
 						 logged (must stay 0) */
 	uint64_t loops;			      /* main loop iterations */
 	uint64_t busy_loops;		      /* loops that received */
+	uint64_t arp_replies; /* ARP requests for --ip answered */
 	/* Observability (metrics.c, docs/operations.md). */
 	uint64_t tier_verdicts[SL_TIER__COUNT][SL_VERDICT__COUNT];
 	uint64_t lat_bucket[SL_LAT_BUCKETS]; /* decision latency, obs.h */
@@ -139,21 +140,22 @@ struct sl_worker {
 
 /* What the command line asked for.  Read-only after parsing. */
 struct sl_run_opts {
-	const char *bundle;	 /* -r; NULL = default bundle, else none */
-	const char *registry;	 /* -e; NULL = none */
-	const char *state_dir;	 /* --state; NULL = no persistence */
-	const char *verdict_log; /* --verdict-log; NULL = none */
-	const char *quarantine;	 /* --quarantine; lazily created */
-	const char *ctl_path;	 /* --ctl; unix socket */
-	long until_idle_ms;	 /* --until-idle; <0 = run until signalled */
-	uint16_t port;		 /* --port, declaration UDP port */
-	unsigned rxd, txd;	 /* descriptors per queue */
-	unsigned log_ring;	 /* log ring elements per worker */
-	const char *stats_out;	 /* --stats: final stats JSON file */
-	const char *metrics;	 /* --metrics ADDRESS:PORT; NULL = none */
+	const char *bundle;	   /* -r; NULL = default bundle, else none */
+	const char *registry;	   /* -e; NULL = none */
+	const char *state_dir;	   /* --state; NULL = no persistence */
+	const char *verdict_log;   /* --verdict-log; NULL = none */
+	const char *quarantine;	   /* --quarantine; lazily created */
+	const char *ctl_path;	   /* --ctl; unix socket */
+	long until_idle_ms;	   /* --until-idle; <0 = run until signalled */
+	uint16_t port;		   /* --port, declaration UDP port */
+	unsigned rxd, txd;	   /* descriptors per queue */
+	unsigned log_ring;	   /* log ring elements per worker */
+	const char *stats_out;	   /* --stats: final stats JSON file */
+	const char *ip;		   /* --ip: answer ARP for it; NULL = none */
+	const char *metrics;	   /* --metrics ADDRESS:PORT; NULL = none */
 	unsigned drain_timeout_ms; /* --drain-timeout: what `sluicectl
 				      drain` waits at most */
-	bool quiet;		 /* --quiet: no summary on stderr */
+	bool quiet;		   /* --quiet: no summary on stderr */
 };
 
 /* Reload bookkeeping; written by the ctl thread under reload_lock (the
@@ -183,6 +185,7 @@ struct sl_engine {
 	struct sl_run_opts opt;
 	unsigned n_workers;
 	unsigned n_ports;
+	uint32_t ip_be; /* --ip, network byte order */
 	uint16_t port_ids[SL_MAX_PORTS];
 	struct rte_ether_addr port_mac[SL_MAX_PORTS];
 	unsigned port_nq[SL_MAX_PORTS]; /* queue pairs configured */

@@ -42,7 +42,7 @@ struct logw {
 	FILE *quar;	      /* opened at the first entry */
 	bool quar_failed;
 	uint64_t reopen_seen; /* last `sluicectl reopen` acted on */
-	unsigned n_pending; /* decoded verdicts not yet appended */
+	unsigned n_pending;   /* decoded verdicts not yet appended */
 	sl_verdict_t pending[VERDICTS_BATCH];
 	uint8_t raw[SL_LINEAR_MAX];
 };

@@ -7,6 +7,7 @@
  * worker too), wait, drain the log, print the totals, close the ports,
  * rte_eal_cleanup.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -75,6 +76,8 @@ static void usage(FILE *f)
 	    "      --until-idle MS    exit once no frame arrived for MS "
 	    "milliseconds\n"
 	    "      --port N           declaration UDP port (default %d)\n"
+	    "      --ip A.B.C.D       the engine's IPv4 address: answer ARP "
+	    "requests for it\n"
 	    "      --rxd N, --txd N   descriptors per queue (default "
 	    "1024)\n"
 	    "      --log-ring N       log ring entries per worker (default "
@@ -198,7 +201,8 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 		O_CONFIG,
 		O_VLOGOPT,
 		O_METRICS,
-		O_DRAIN
+		O_DRAIN,
+		O_IP
 	};
 	static const struct option lopts[] = {
 	    {"bundle", required_argument, NULL, 'r'},
@@ -215,6 +219,7 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 	    {"stats", required_argument, NULL, O_STATS},
 	    {"metrics", required_argument, NULL, O_METRICS},
 	    {"drain-timeout", required_argument, NULL, O_DRAIN},
+	    {"ip", required_argument, NULL, O_IP},
 	    {"config", required_argument, NULL, O_CONFIG},
 	    {"vlog-opt", required_argument, NULL, O_VLOGOPT},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -281,6 +286,11 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 			if (parse_num(optarg, 1, 3600L * 1000, &v))
 				goto bad;
 			o->drain_timeout_ms = (unsigned)v;
+			break;
+		case O_IP:
+			if (inet_pton(AF_INET, optarg, &e->ip_be) != 1)
+				goto bad;
+			o->ip = optarg;
 			break;
 		case O_CONFIG:
 			break; /* applied before this loop */

@@ -58,6 +58,7 @@ static cJSON *counters_json(const struct sl_counters *c)
 	add_u64(o, "unlogged", c->unlogged);
 	add_u64(o, "loops", c->loops);
 	add_u64(o, "busy_loops", c->busy_loops);
+	add_u64(o, "arp_replies", c->arp_replies);
 	/* declarations in = verdicts + quarantined (docs/engine.md) */
 	x = cJSON_AddObjectToObject(o, "identity");
 	add_u64(x, "in", c->decls_in);

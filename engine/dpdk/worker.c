@@ -12,6 +12,7 @@
  * stays valid while it waits (reloads wait for it; the log thread, which
  * frees the space, never waits for a reload).
  */
+#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -251,9 +252,10 @@ static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
 		} else {
 			w->acc.decls_in++;
 			w->acc.verdicts[v.verdict]++;
-			w->acc.tier_verdicts[v.tier < SL_TIER__COUNT
-						 ? v.tier
-						 : SL_TIER_UNKNOWN][v.verdict]++;
+			w->acc
+			    .tier_verdicts[v.tier < SL_TIER__COUNT
+					       ? v.tier
+					       : SL_TIER_UNKNOWN][v.verdict]++;
 			if (v.verdict == SL_VERDICT_REJECT) {
 				if (v.error.code < SL_E__COUNT)
 					w->acc.rejects[v.error.code]++;
@@ -269,6 +271,49 @@ static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
 		off += (uint32_t)used;
 	}
 	out_finish(w, &o, q);
+}
+
+/* Answers an ARP request for --ip in place (senders then reach the engine
+ * without a static neighbour entry) and queues it for TX.  Returns true
+ * when m was turned into the reply. */
+static bool arp_reply(struct sl_worker *w, struct rte_mbuf *m, struct txq *q)
+{
+	struct sl_engine *e = w->eng;
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *arp;
+	const struct rte_ether_addr *mac = NULL;
+	unsigned pi;
+
+	if (m->nb_segs != 1 ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*arp))
+		return false;
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	arp = (struct rte_arp_hdr *)(eh + 1);
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) ||
+	    arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
+	    arp->arp_data.arp_tip != e->ip_be)
+		return false;
+	for (pi = 0; pi < e->n_ports; pi++)
+		if (e->port_ids[pi] == q->port)
+			mac = &e->port_mac[pi];
+	if (!mac)
+		return false;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+	arp->arp_data.arp_sha = *mac;
+	arp->arp_data.arp_sip = e->ip_be;
+	eh->dst_addr = arp->arp_data.arp_tha;
+	eh->src_addr = *mac;
+	w->acc.arp_replies++;
+	if (q->n == SL_TX_PENDING_MAX)
+		tx_flush(w, q);
+	q->m[q->n] = m;
+	q->nv[q->n] = 0;
+	q->n++;
+	return true;
 }
 
 static void handle_frame(struct sl_worker *w, const struct sl_snapshot *snap,
@@ -305,8 +350,12 @@ static void handle_frame(struct sl_worker *w, const struct sl_snapshot *snap,
 		quarantine(w, m, q->port, (uint32_t)(d.payload - frame), d.len,
 			   SL_QUAR_WIRE, (uint8_t)k);
 		break;
+	case SL_WIRE_NOT_UDP:
+		if (e->opt.ip && arp_reply(w, m, q))
+			return; /* m now belongs to TX */
+		break;
 	default:
-		/* Not ours (ARP, other ports, verdicts looping back, ...):
+		/* Not ours (other ports, verdicts looping back, ...):
 		 * counted by class, ignored. */
 		break;
 	}

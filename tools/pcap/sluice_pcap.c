@@ -52,13 +52,15 @@ static void usage(FILE *f)
 		"verdicts of\n"
 		"        verdict datagrams as JSON lines; other frames are "
 		"counted on stderr.\n"
-		"mix     like encode, and adds one of each malformed frame "
-		"(ARP, IPv6, wrong\n"
-		"        port, runt, truncated, oversized, garbage "
-		"MessagePack, a record whose\n"
-		"        decl_id is readable but whose body is not, a "
-		"non-map record); prints\n"
-		"        a JSON manifest of what it wrote on stdout.\n"
+		"mix     like encode, with one of each malformed frame before "
+		"and after the\n"
+		"        declarations: an ARP request for the engine's "
+		"address, IPv6, wrong\n"
+		"        port, runt, truncated, oversized, empty, garbage "
+		"MessagePack, non-map\n"
+		"        records, a record whose decl_id is readable but whose "
+		"body is not;\n"
+		"        prints a JSON manifest of what it wrote on stdout.\n"
 		"\n"
 		"options:\n"
 		"  --port N          declaration UDP port (default %d)\n"
@@ -336,9 +338,17 @@ static int cmd_encode(const struct opts *o, const char *in_path,
 /* Appends the malformed frames of the mix, one of each, between the
  * declarations.  Counts go to the manifest. */
 struct mix_counts {
-	unsigned not_udp, runt, other_port, truncated, oversized;
+	unsigned not_udp, arp, runt, other_port, truncated, oversized;
 	unsigned garbage, non_map, readable_id, empty;
 };
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
 static void mix_frames(struct writer *w, struct mix_counts *mc)
 {
@@ -351,14 +361,21 @@ static void mix_frames(struct writer *w, struct mix_counts *mc)
 	flush_dgram(w);
 	default_addr(w, &a);
 
-	/* ARP request (Ethernet type 0x0806), 42 bytes */
+	/* ARP request: who has the engine's address (--dst), tell the
+	 * sender; padded to the 60-byte Ethernet minimum. */
 	memset(f, 0, 64);
 	memset(f, 0xff, 6);
 	memcpy(f + 6, a.smac, 6);
-	f[12] = 0x08;
-	f[13] = 0x06;
+	f[12] = 0x08, f[13] = 0x06;		    /* ARP */
+	f[14] = 0, f[15] = 1;			    /* Ethernet */
+	f[16] = 0x08, f[17] = 0x00;		    /* IPv4 */
+	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1; /* request */
+	memcpy(f + 22, a.smac, 6);
+	put_be32(f + 28, a.saddr);
+	put_be32(f + 38, a.daddr);
 	write_frame(w, f, 60);
 	mc->not_udp++;
+	mc->arp++;
 
 	/* IPv6 frame (Ethernet type 0x86dd) */
 	memset(f, 0, 80);
@@ -457,12 +474,13 @@ static int cmd_mix(const struct opts *o, const char *in_path,
 	if (writer_close(w) < 0)
 		rc = -EIO;
 	printf("{\"records\":%llu,\"datagrams\":%llu,\"not_udp\":%u,"
+	       "\"arp_requests\":%u,"
 	       "\"runt\":%u,\"other_port\":%u,\"truncated\":%u,"
 	       "\"oversized\":%u,\"empty\":%u,\"garbage\":%u,"
 	       "\"non_map\":%u,\"readable_id\":%u}\n",
 	       (unsigned long long)st.records, (unsigned long long)w->datagrams,
-	       mc.not_udp, mc.runt, mc.other_port, mc.truncated, mc.oversized,
-	       mc.empty, mc.garbage, mc.non_map, mc.readable_id);
+	       mc.not_udp, mc.arp, mc.runt, mc.other_port, mc.truncated,
+	       mc.oversized, mc.empty, mc.garbage, mc.non_map, mc.readable_id);
 	free(w);
 	if (in != stdin)
 		fclose(in);
