@@ -1,0 +1,21 @@
+# Embeds tools/gen/data/*.csv into the generator as C arrays, so that
+# sluice-gen needs no data files at run time (--data DIR overrides them).
+#   cmake -DDATA_DIR=<dir> -DOUT=<file.c> -P embed.cmake
+file(GLOB _files ${DATA_DIR}/*.csv)
+list(SORT _files)
+set(_out "/* Generated from tools/gen/data by tools/gen/embed.cmake; do not edit. */\n#include \"gen_internal.h\"\n\n")
+set(_table "")
+set(_i 0)
+foreach(_f IN LISTS _files)
+  get_filename_component(_name ${_f} NAME)
+  file(READ ${_f} _hex HEX)
+  string(LENGTH "${_hex}" _hl)
+  math(EXPR _n "${_hl} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," _bytes "${_hex}")
+  string(REGEX REPLACE "((0x..,){24})" "\\1\n" _bytes "${_bytes}")
+  string(APPEND _out "static const unsigned char blob${_i}[] = {\n${_bytes}0};\n\n")
+  string(APPEND _table "\t{\"${_name}\", blob${_i}, ${_n}},\n")
+  math(EXPR _i "${_i} + 1")
+endforeach()
+string(APPEND _out "const struct gen_blob gen_blobs[] = {\n${_table}};\nconst unsigned gen_n_blobs = ${_i};\n")
+file(WRITE ${OUT} "${_out}")
