@@ -1037,6 +1037,22 @@ cJSON *gen_reject(struct sl_gen *g, cJSON *root, const char **frame,
 		gt_set(o, "category", gt_str(s, PICK(g, cats)));
 		l->err_field = ipath(g, k, "category");
 		break;
+	case SL_E_BAD_CUSTOMS_OFFICE: {
+		static const char *const offices[] = {"501", "05010", "TYN1",
+						      "太原", "05-1"};
+
+		gt_set(root, "customs_code", gt_str(s, PICK(g, offices)));
+		l->err_field = "customs_code";
+		break;
+	}
+	case SL_E_BAD_SEQ: {
+		static const char *const seqs[] = {"0", "100", "1.5", "-1"};
+
+		k = pick_item(g);
+		gt_set(item(root, k), "seq", gt_raw(s, PICK(g, seqs)));
+		l->err_field = ipath(g, k, "seq");
+		break;
+	}
 	default:
 		/* a code this generator does not know yet: a plain
 		 * declaration would be mislabelled, so say so loudly */
