@@ -136,8 +136,47 @@ static cJSON *next_json(FILE *f, char **buf, size_t *cap, bool *eof)
 	return cJSON_ParseWithLength(*buf, (size_t)n);
 }
 
+/* "prohibited.weapons" -> "prohibited"; "clean" -> "clean" */
+static size_t group_len(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return dot ? (size_t)(dot - name) : strlen(name);
+}
+
+static bool same_group(const char *a, const char *b)
+{
+	return group_len(a) == group_len(b) && !strncmp(a, b, group_len(a));
+}
+
+static void print_groups(const struct check *c, FILE *out)
+{
+	for (size_t i = 0; i < c->n_cls; i++) {
+		const char *name = c->cls[i].name;
+		unsigned long n = 0, ok = 0, sampled = 0;
+		bool first = true;
+
+		for (size_t j = 0; j < i && first; j++)
+			first = !same_group(c->cls[j].name, name);
+		if (!first)
+			continue;
+		for (size_t j = i; j < c->n_cls; j++) {
+			if (!same_group(c->cls[j].name, name))
+				continue;
+			n += c->cls[j].n;
+			ok += c->cls[j].ok;
+			sampled += c->cls[j].sampled;
+		}
+		fprintf(out, "%-24.*s %8lu %8lu %8.1f%%", (int)group_len(name),
+			name, n, ok, n ? 100.0 * (double)ok / (double)n : 0);
+		if (sampled)
+			fprintf(out, "  %lu sampled for inspection", sampled);
+		fputc('\n', out);
+	}
+}
+
 long sl_gen_check(const char *labels_path, const char *verdicts_path, FILE *out,
-		  bool verbose)
+		  bool verbose, bool groups)
 {
 	FILE *lf = fopen(labels_path, "r"), *vf = NULL;
 	char *lb = NULL, *vb = NULL;
@@ -232,8 +271,10 @@ long sl_gen_check(const char *labels_path, const char *verdicts_path, FILE *out,
 		return bad;
 	}
 
-	fprintf(out, "%-24s %8s %8s %9s  %s\n", "class", "records", "right",
-		"accuracy", "notes");
+	fprintf(out, "%-24s %8s %8s %9s  %s\n", groups ? "group" : "class",
+		"records", "right", "accuracy", "notes");
+	if (groups)
+		print_groups(&c, out);
 	for (size_t i = 0; i < c.n_cls; i++) {
 		const struct cls_stat *st = &c.cls[i];
 		double acc = st->n ? 100.0 * (double)st->ok / (double)st->n : 0;
@@ -250,6 +291,8 @@ long sl_gen_check(const char *labels_path, const char *verdicts_path, FILE *out,
 				 pass ? "ok" : "TOO LOW");
 			if (!pass)
 				bad++;
+		} else if (groups) {
+			continue;
 		} else if (st->sampled) {
 			snprintf(note, sizeof(note),
 				 "%lu sampled for inspection", st->sampled);

@@ -73,10 +73,12 @@ int sl_gen_write_registry(const struct sl_gen *g, FILE *f);
 void sl_gen_print_classes(FILE *f);
 
 /* Compares a verdict file (sluice screen output, JSON lines) with a label
- * file and prints accuracy per class to out.  Returns the number of
- * declarations whose verdict the labels do not accept, or -errno when a
- * file can't be read. */
+ * file and prints accuracy per class to out (groups: per group of classes,
+ * "prohibited" for prohibited.*, plus the classes with a rate check);
+ * verbose lists every miss.  Returns the number of declarations whose
+ * verdict the labels do not accept plus the failed rate checks, or -errno
+ * when a file can't be read. */
 long sl_gen_check(const char *labels_path, const char *verdicts_path, FILE *out,
-		  bool verbose);
+		  bool verbose, bool groups);
 
 #endif /* SLUICE_GEN_H */

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: sluice-gen [OPTIONS]\n"
-	    "       sluice-gen check [-v] LABELS VERDICTS\n"
+	    "       sluice-gen check [-v] [-g] LABELS VERDICTS\n"
 	    "\n"
 	    "Writes realistic cross-border e-commerce declarations (SPEC 3) "
 	    "as\n"
@@ -76,7 +76,8 @@ static void usage(FILE *f)
 	    "\n"
 	    "check: reads LABELS and VERDICTS (sluice screen output, '-' for\n"
 	    "stdin), prints accuracy per class, exits 0 when every verdict is\n"
-	    "one its label accepts, 1 otherwise; -v lists the misses.\n"
+	    "one its label accepts, 1 otherwise; -v lists the misses, -g\n"
+	    "sums the classes per group (prohibited.* as prohibited).\n"
 	    "\n"
 	    "Classes (weights are per thousand in the default mix):\n",
 	    f);
@@ -125,17 +126,21 @@ static int die_usage(const char *msg, const char *arg)
 
 static int check_main(int argc, char **argv)
 {
-	bool verbose = false;
+	bool verbose = false, groups = false;
 	int i = 1;
 	long bad;
 
-	if (i < argc && !strcmp(argv[i], "-v")) {
-		verbose = true;
-		i++;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "-v"))
+			verbose = true;
+		else if (!strcmp(argv[i], "-g"))
+			groups = true;
+		else
+			return die_usage("check: unknown option", argv[i]);
 	}
 	if (argc - i != 2)
 		return die_usage("check needs LABELS and VERDICTS", NULL);
-	bad = sl_gen_check(argv[i], argv[i + 1], stdout, verbose);
+	bad = sl_gen_check(argv[i], argv[i + 1], stdout, verbose, groups);
 	if (bad < 0)
 		return 2;
 	return bad ? 1 : 0;
