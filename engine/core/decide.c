@@ -1,0 +1,521 @@
+/* sluice — the decision (include/sluice/decide.h, docs/decision.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <sluice/decide.h>
+#include <sluice/decl.h>
+#include <sluice/registry.h>
+#include <sluice/state.h>
+#include <sluice/verdict.h>
+
+#define CUR_CNY ((sl_currency_t)('C' << 16 | 'N' << 8 | 'Y'))
+
+/* ---------------------------------------------------------------- policy */
+
+int sl_policy_check(const struct sl_policy *p, char *err, size_t errlen)
+{
+	const struct sl_tier_policy *t = p->tier;
+	unsigned i;
+
+#define FAIL(...)                                                              \
+	do {                                                                   \
+		snprintf(err, errlen, __VA_ARGS__);                            \
+		return -EINVAL;                                                \
+	} while (0)
+
+	if (p->hold_at <= 0 || p->inspect_at < p->hold_at)
+		FAIL("policy: need 0 < hold_at (%d) <= inspect_at (%d)",
+		     p->hold_at, p->inspect_at);
+	for (i = 0; i < SL_TIER__COUNT; i++) {
+		if (t[i].multiplier_pct > 10000)
+			FAIL("policy: tier %s: multiplier %u%% is over 10000%%",
+			     sl_tier_name(i), t[i].multiplier_pct);
+		if (t[i].sample_ppm > SL_PPM)
+			FAIL("policy: tier %s: sample rate %u ppm is over "
+			     "1,000,000",
+			     sl_tier_name(i), t[i].sample_ppm);
+		if (t[i].floor > SL_VERDICT_SEIZE)
+			FAIL("policy: tier %s: floor must be release, hold, "
+			     "inspect or seize",
+			     sl_tier_name(i));
+	}
+	if (t[SL_TIER_UNKNOWN].floor == SL_VERDICT_RELEASE)
+		FAIL("policy: unknown enterprises are never released (SPEC "
+		     "1): their floor must be hold or stronger");
+	if (p->negative_floor == SL_VERDICT_RELEASE ||
+	    p->negative_floor > SL_VERDICT_SEIZE)
+		FAIL("policy: negative-listed enterprises are never released "
+		     "(SPEC 1): their floor must be hold, inspect or seize");
+	if (t[SL_TIER_DISHONEST].floor < SL_VERDICT_INSPECT &&
+	    t[SL_TIER_DISHONEST].sample_ppm < 800000)
+		FAIL("policy: a dishonest enterprise is inspected at least "
+		     "80%% of the time (SPEC 1): floor inspect, or sample "
+		     "rate >= 800000 ppm (it is %u)",
+		     t[SL_TIER_DISHONEST].sample_ppm);
+	if ((uint64_t)t[SL_TIER_ADVANCED].sample_ppm * 5 >
+	    t[SL_TIER_GENERAL].sample_ppm)
+		FAIL("policy: an advanced enterprise is sampled under 20%% as "
+		     "often as a general one (SPEC 1): %u ppm vs %u ppm",
+		     t[SL_TIER_ADVANCED].sample_ppm,
+		     t[SL_TIER_GENERAL].sample_ppm);
+	if (p->txn_limit_cny <= 0 || p->annual_limit_cny <= 0)
+		FAIL("policy: buyer limits must be positive");
+	if (p->split_max_value_cny < 0)
+		FAIL("policy: split_max_value must not be negative");
+	if (p->n_fx > SL_FX_MAX)
+		FAIL("policy: %u FX rates, at most %d", p->n_fx, SL_FX_MAX);
+	for (i = 0; i < p->n_fx; i++)
+		if (p->fx[i].cny_per_unit <= 0)
+			FAIL("policy: FX rate %u is not positive", i);
+#undef FAIL
+	return 0;
+}
+
+int sl_decide_ctx_init(struct sl_decide_ctx *ctx, const struct sl_policy *p,
+		       const char *const *rule_names, uint32_t n_rules,
+		       const struct sl_registry *registry, char *err,
+		       size_t errlen)
+{
+	int rc = sl_policy_check(p, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	ctx->policy = *p;
+	ctx->rule_names = rule_names;
+	ctx->n_rules = n_rules;
+	ctx->registry = registry;
+	return 0;
+}
+
+/* --------------------------------------------------------------- helpers */
+
+uint32_t sl_sample_draw(uint64_t seed, const char *decl_id, size_t len)
+{
+	uint64_t h = XXH3_64bits_withSeed(decl_id, len, seed);
+
+	return (uint32_t)(((unsigned __int128)h * SL_PPM) >> 64);
+}
+
+bool sl_to_cny(const struct sl_policy *p, sl_currency_t currency,
+	       sl_money_t amount, sl_money_t *cny)
+{
+	unsigned __int128 v;
+	unsigned i;
+
+	if (currency == CUR_CNY) {
+		*cny = amount;
+		return true;
+	}
+	for (i = 0; i < p->n_fx && i < SL_FX_MAX; i++) {
+		if (p->fx[i].currency != currency)
+			continue;
+		if (amount < 0 || p->fx[i].cny_per_unit <= 0)
+			return false;
+		/* Round up: a limit is never passed by rounding. */
+		v = (unsigned __int128)amount * (uint64_t)p->fx[i].cny_per_unit;
+		v = (v + SL_MONEY_ONE - 1) / SL_MONEY_ONE;
+		if (v > INT64_MAX)
+			return false;
+		*cny = (sl_money_t)v;
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------- consignee normalising */
+
+/* Code points of the normalised consignee, hashed at the end.  Sized for
+ * the longest fields (128 + 32 + 512 bytes); what does not fit is left
+ * out, deterministically. */
+#define NORM_MAX 1024
+
+struct norm {
+	uint32_t cp[NORM_MAX];
+	size_t n;
+};
+
+static inline void norm_put(struct norm *nb, uint32_t c)
+{
+	if (nb->n < NORM_MAX)
+		nb->cp[nb->n++] = c;
+}
+
+/* Keeps letters and digits only, case-folded and compatibility-decomposed
+ * (so fullwidth, ligatures and case variants meet); drops spaces,
+ * punctuation, symbols and invisible (format) characters.  ASCII and CJK
+ * ideographs, nearly every byte of a real address, take a fast path. */
+static void norm_text(struct norm *nb, sl_str_t s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s.p;
+	utf8proc_ssize_t left = s.n, k;
+	utf8proc_int32_t cp, dec[32];
+	int last = 0;
+
+	while (left > 0) {
+		if (*p < 0x80) {
+			uint32_t c = *p;
+
+			if (c >= 'A' && c <= 'Z')
+				norm_put(nb, c + 32);
+			else if ((c >= 'a' && c <= 'z') ||
+				 (c >= '0' && c <= '9'))
+				norm_put(nb, c);
+			p++;
+			left--;
+			continue;
+		}
+		k = utf8proc_iterate(p, left, &cp);
+		if (k <= 0) { /* validated input; stop rather than loop */
+			break;
+		}
+		p += k;
+		left -= k;
+		if ((cp >= 0x4E00 && cp <= 0x9FFF) ||
+		    (cp >= 0x3400 && cp <= 0x4DBF)) {
+			norm_put(nb, (uint32_t)cp);
+			continue;
+		}
+		/* STRIPMARK works only with DECOMPOSE (utf8proc.h) */
+		k = utf8proc_decompose_char(
+		    cp, dec, 32,
+		    UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+			UTF8PROC_IGNORE | UTF8PROC_STRIPMARK,
+		    &last);
+		if (k < 0) { /* not for valid code points; keep it as is */
+			norm_put(nb, (uint32_t)cp);
+			continue;
+		}
+		for (utf8proc_ssize_t i = 0; i >= 0 && i < k && i < 32; i++) {
+			switch (utf8proc_category(dec[i])) {
+			case UTF8PROC_CATEGORY_LU:
+			case UTF8PROC_CATEGORY_LL:
+			case UTF8PROC_CATEGORY_LT:
+			case UTF8PROC_CATEGORY_LM:
+			case UTF8PROC_CATEGORY_LO:
+			case UTF8PROC_CATEGORY_ND:
+			case UTF8PROC_CATEGORY_NL:
+			case UTF8PROC_CATEGORY_NO:
+				norm_put(nb, (uint32_t)dec[i]);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+/* Digits only, and a leading +86 / 0086 country code dropped from a
+ * mainland mobile number. */
+static void norm_phone(struct norm *nb, sl_str_t s)
+{
+	size_t start = nb->n, n;
+
+	norm_text(nb, s);
+	n = start;
+	for (size_t i = start; i < nb->n; i++)
+		if (nb->cp[i] >= '0' && nb->cp[i] <= '9')
+			nb->cp[n++] = nb->cp[i];
+	nb->n = n;
+	n -= start;
+	if (n == 13 && nb->cp[start] == '8' && nb->cp[start + 1] == '6') {
+		memmove(&nb->cp[start], &nb->cp[start + 2], 11 * 4);
+		nb->n -= 2;
+	} else if (n == 15 && nb->cp[start] == '0' &&
+		   nb->cp[start + 1] == '0' && nb->cp[start + 2] == '8' &&
+		   nb->cp[start + 3] == '6') {
+		memmove(&nb->cp[start], &nb->cp[start + 4], 11 * 4);
+		nb->n -= 4;
+	}
+}
+
+bool sl_consignee_key(const sl_decl_t *d, uint64_t key[2])
+{
+	const sl_str_t *name = &d->s[SL_DS_CONS_NAME],
+		       *phone = &d->s[SL_DS_CONS_PHONE],
+		       *addr = &d->s[SL_DS_CONS_ADDRESS];
+	struct norm nb;
+	XXH128_hash_t h;
+
+	if (!name->p && !phone->p && !addr->p)
+		return false;
+	nb.n = 0;
+	if (name->p)
+		norm_text(&nb, *name);
+	norm_put(&nb, 0); /* field separator: "ab"+"c" != "a"+"bc" */
+	if (phone->p)
+		norm_phone(&nb, *phone);
+	norm_put(&nb, 0);
+	if (addr->p)
+		norm_text(&nb, *addr);
+	h = XXH3_128bits(nb.cp, nb.n * sizeof(nb.cp[0]));
+	key[0] = h.low64;
+	key[1] = h.high64;
+	return true;
+}
+
+/* -------------------------------------------------------------- decision */
+
+/* Engine reasons, in the order they are listed after the rules. */
+enum eng {
+	ENG_MATCH_FAILED,
+	ENG_HITS_DROPPED,
+	ENG_NEGATIVE,
+	ENG_TIER,
+	ENG_NO_FX,
+	ENG_TXN,
+	ENG_SPLIT,
+	ENG_ANNUAL,
+	ENG_STATE,
+	ENG_RANDOM,
+	ENG__COUNT
+};
+
+static const char *const tier_rule[SL_TIER__COUNT] = {
+    [SL_TIER_ADVANCED] = "TIER.ADVANCED",
+    [SL_TIER_GENERAL] = "TIER.GENERAL",
+    [SL_TIER_DISHONEST] = "TIER.DISHONEST",
+    [SL_TIER_UNKNOWN] = "TIER.UNKNOWN",
+};
+
+static const char *const random_rule[SL_TIER__COUNT] = {
+    [SL_TIER_ADVANCED] = "RANDOM.ADVANCED",
+    [SL_TIER_GENERAL] = "RANDOM.GENERAL",
+    [SL_TIER_DISHONEST] = "RANDOM.DISHONEST",
+    [SL_TIER_UNKNOWN] = "RANDOM.UNKNOWN",
+};
+
+struct eng_reason {
+	const char *rule;
+	const char *field;
+	uint8_t action; /* RELEASE = not present */
+};
+
+static inline uint8_t vmax(uint8_t a, uint8_t b)
+{
+	return a > b ? a : b;
+}
+
+static void eng_set(struct eng_reason *e, enum eng k, const char *rule,
+		    const char *field, uint8_t action)
+{
+	e[k].rule = rule;
+	e[k].field = field;
+	e[k].action = action;
+}
+
+/* Orders rule hits: forced action first (strongest first), then points
+ * (largest first), then rule index, then the order sl_match_decl gave
+ * (field order).  Insertion sort over at most SL_HITS_MAX indexes. */
+static bool hit_before(const struct sl_hit *a, uint8_t ia,
+		       const struct sl_hit *b, uint8_t ib)
+{
+	if (a->action != b->action)
+		return a->action > b->action;
+	if (a->points != b->points)
+		return a->points > b->points;
+	if (a->rule != b->rule)
+		return a->rule < b->rule;
+	return ia < ib;
+}
+
+static bool is_retail_import(const sl_decl_t *d)
+{
+	return d->flow == SL_FLOW_IMPORT &&
+	       (d->trade_mode == SL_TM_M9610 || d->trade_mode == SL_TM_M1210);
+}
+
+static enum sl_tier lookup_tier(const struct sl_decide_ctx *ctx,
+				const sl_decl_t *d, bool *negative)
+{
+	const sl_str_t *code = &d->s[SL_DS_EBC_CODE];
+	struct sl_registry_entry e;
+
+	*negative = false;
+	if (!ctx->registry || !code->p ||
+	    sl_registry_lookup(ctx->registry, code->p, code->n, &e) < 0)
+		return SL_TIER_UNKNOWN;
+	*negative = e.negative;
+	return (enum sl_tier)e.tier;
+}
+
+void sl_decide(const struct sl_decide_ctx *ctx, const sl_decl_t *d,
+	       const struct sl_hits *hits, int match_rc, struct sl_state *st,
+	       unsigned worker, sl_verdict_t *out)
+{
+	const struct sl_policy *pol = &ctx->policy;
+	struct eng_reason eng[ENG__COUNT] = {{0}};
+	uint8_t order[SL_HITS_MAX];
+	uint32_t n_hits = 0, i, j, room, n_eng = 0;
+	int64_t raw = 0, score;
+	uint8_t v = SL_VERDICT_RELEASE, floor;
+	bool negative, sampled, limits, have_cny;
+	sl_money_t value = 0, cny = 0;
+	enum sl_tier tier;
+
+	tier = lookup_tier(ctx, d, &negative);
+	out->tier = (uint8_t)tier;
+
+	/* 1. Rules: points and forced actions. */
+	if (match_rc < 0 || !hits) {
+		eng_set(eng, ENG_MATCH_FAILED, "ENGINE.MATCH_FAILED", "",
+			SL_VERDICT_HOLD);
+	} else {
+		for (i = 0; i < hits->n && i < SL_HITS_MAX; i++) {
+			const struct sl_hit *h = &hits->hit[i];
+
+			if (h->points == 0 && h->action == SL_VERDICT_RELEASE)
+				continue;
+			raw += h->points;
+			v = vmax(v, h->action > SL_VERDICT_SEIZE
+					? SL_VERDICT_SEIZE
+					: h->action);
+			/* insert keeping the documented order */
+			for (j = n_hits;
+			     j > 0 &&
+			     hit_before(h, (uint8_t)i, &hits->hit[order[j - 1]],
+					order[j - 1]);
+			     j--)
+				order[j] = order[j - 1];
+			order[j] = (uint8_t)i;
+			n_hits++;
+		}
+		if (hits->dropped)
+			eng_set(eng, ENG_HITS_DROPPED, "ENGINE.HITS_DROPPED",
+				"", SL_VERDICT_HOLD);
+	}
+	score = raw * (int64_t)pol->tier[tier].multiplier_pct / 100;
+	if (score > INT32_MAX)
+		score = INT32_MAX;
+	if (score < INT32_MIN)
+		score = INT32_MIN;
+	out->score = (int32_t)score;
+	if (score >= pol->inspect_at)
+		v = vmax(v, SL_VERDICT_INSPECT);
+	else if (score >= pol->hold_at)
+		v = vmax(v, SL_VERDICT_HOLD);
+
+	/* 2. Enterprise: negative list and tier floors.  The SPEC's "never
+	 * released" holds even against a policy that says otherwise. */
+	if (negative)
+		eng_set(eng, ENG_NEGATIVE, "ENTERPRISE.NEGATIVE_LIST",
+			"ebc.code", vmax(pol->negative_floor, SL_VERDICT_HOLD));
+	floor = pol->tier[tier].floor;
+	if (tier == SL_TIER_UNKNOWN)
+		floor = vmax(floor, SL_VERDICT_HOLD);
+	if (floor != SL_VERDICT_RELEASE)
+		eng_set(eng, ENG_TIER, tier_rule[tier], "ebc.code", floor);
+
+	/* 3. Random selection: a pure function of (seed, decl_id). */
+	sampled =
+	    sl_sample_draw(pol->sample_seed, d->s[SL_DS_DECL_ID].p,
+			   d->s[SL_DS_DECL_ID].n) < pol->tier[tier].sample_ppm;
+	if (sampled)
+		eng_set(eng, ENG_RANDOM, random_rule[tier], "",
+			SL_VERDICT_INSPECT);
+	out->sampled = sampled;
+
+	/* 4. Value in CNY (transaction value: goods, freight, insurance). */
+	value = d->goods_value + d->freight + d->insured_fee;
+	have_cny = sl_to_cny(pol, d->currency, value, &cny);
+	limits = is_retail_import(d);
+	if (limits && !have_cny)
+		eng_set(eng, ENG_NO_FX, "LIMIT.NO_FX_RATE", "currency",
+			SL_VERDICT_HOLD);
+	if (limits && have_cny && cny > pol->txn_limit_cny)
+		eng_set(eng, ENG_TXN, "LIMIT.TRANSACTION", "goods_value",
+			SL_VERDICT_HOLD);
+
+	/* 5. Split shipments: every valid import parcel counts in its
+	 * consignee's window, whatever its verdict. */
+	if (d->flow == SL_FLOW_IMPORT) {
+		uint64_t key[2];
+
+		if (sl_consignee_key(d, key)) {
+			struct sl_window_key wk;
+			int64_t minute = sl_cst_minute(d->declared_at);
+			uint32_t len = pol->split_window_s
+					   ? (pol->split_window_s + 59) / 60
+					   : 1440;
+			uint32_t count;
+			sl_money_t total;
+			enum sl_state_rc rc;
+
+			wk.consignee[0] = key[0];
+			wk.consignee[1] = key[1];
+			wk.len_min = len;
+			wk.start_min = (uint32_t)(minute - minute % len);
+			rc = st ? sl_state_window_add(st, worker, &wk,
+						      have_cny ? cny : 0,
+						      &count, &total)
+				: SL_STATE_BAD_ARG;
+			if (rc != SL_STATE_OK)
+				eng_set(eng, ENG_STATE,
+					"ENGINE.STATE_UNAVAILABLE", "",
+					SL_VERDICT_HOLD);
+			else if ((pol->split_max_count &&
+				  count > pol->split_max_count) ||
+				 (pol->split_max_value_cny &&
+				  total > pol->split_max_value_cny))
+				eng_set(eng, ENG_SPLIT, "SPLIT_SHIPMENT",
+					"consignee", SL_VERDICT_HOLD);
+		}
+	}
+
+	for (i = 0; i < ENG__COUNT; i++)
+		v = vmax(v, eng[i].action);
+
+	/* 6. The annual limit gates a release, atomically. */
+	if (v == SL_VERDICT_RELEASE && limits) {
+		const sl_str_t *id = &d->s[SL_DS_BUYER_ID_NUMBER];
+		sl_money_t total;
+		enum sl_state_rc rc = SL_STATE_BAD_ARG;
+
+		if (st && id->p)
+			rc = sl_state_buyer_add(
+			    st, worker,
+			    sl_state_buyer_key(d->id_type, id->p, id->n),
+			    sl_cst_year(d->declared_at), cny,
+			    pol->annual_limit_cny, &total);
+		if (rc == SL_STATE_OVER_LIMIT)
+			eng_set(eng, ENG_ANNUAL, "LIMIT.ANNUAL",
+				"buyer.id_number", SL_VERDICT_HOLD);
+		else if (rc != SL_STATE_OK)
+			eng_set(eng, ENG_STATE, "ENGINE.STATE_UNAVAILABLE", "",
+				SL_VERDICT_HOLD);
+		v = vmax(v, eng[ENG_ANNUAL].action);
+		v = vmax(v, eng[ENG_STATE].action);
+	}
+	out->verdict = v;
+
+	/* 7. Reasons: rules first, then the engine's, which always fit. */
+	for (i = 0; i < ENG__COUNT; i++)
+		n_eng += eng[i].action != SL_VERDICT_RELEASE;
+	room = SL_REASONS_MAX - n_eng;
+	for (i = 0; i < n_hits; i++) {
+		const struct sl_hit *h = &hits->hit[order[i]];
+		const char *name = h->rule < ctx->n_rules && ctx->rule_names
+				       ? ctx->rule_names[h->rule]
+				       : "ENGINE.UNKNOWN_RULE";
+
+		if (i < room)
+			sl_verdict_add_reason(out, name, h->field, h->points,
+					      h->action);
+		else if (out->n_dropped < UINT8_MAX)
+			out->n_dropped++;
+	}
+	if (hits && match_rc >= 0 && hits->dropped)
+		out->n_dropped =
+		    (uint8_t)(out->n_dropped + hits->dropped > UINT8_MAX
+				  ? UINT8_MAX
+				  : out->n_dropped + hits->dropped);
+	for (i = 0; i < ENG__COUNT; i++)
+		if (eng[i].action != SL_VERDICT_RELEASE)
+			sl_verdict_add_reason(out, eng[i].rule, eng[i].field, 0,
+					      eng[i].action);
+}
