@@ -14,68 +14,7 @@
 #include <sluice/state.h>
 #include <sluice/verdict.h>
 
-#define CUR_CNY ((sl_currency_t)('C' << 16 | 'N' << 8 | 'Y'))
-
 /* ---------------------------------------------------------------- policy */
-
-int sl_policy_check(const struct sl_policy *p, char *err, size_t errlen)
-{
-	const struct sl_tier_policy *t = p->tier;
-	unsigned i;
-
-#define FAIL(...)                                                              \
-	do {                                                                   \
-		snprintf(err, errlen, __VA_ARGS__);                            \
-		return -EINVAL;                                                \
-	} while (0)
-
-	if (p->hold_at <= 0 || p->inspect_at < p->hold_at)
-		FAIL("policy: need 0 < hold_at (%d) <= inspect_at (%d)",
-		     p->hold_at, p->inspect_at);
-	for (i = 0; i < SL_TIER__COUNT; i++) {
-		if (t[i].multiplier_pct > 10000)
-			FAIL("policy: tier %s: multiplier %u%% is over 10000%%",
-			     sl_tier_name(i), t[i].multiplier_pct);
-		if (t[i].sample_ppm > SL_PPM)
-			FAIL("policy: tier %s: sample rate %u ppm is over "
-			     "1,000,000",
-			     sl_tier_name(i), t[i].sample_ppm);
-		if (t[i].floor > SL_VERDICT_SEIZE)
-			FAIL("policy: tier %s: floor must be release, hold, "
-			     "inspect or seize",
-			     sl_tier_name(i));
-	}
-	if (t[SL_TIER_UNKNOWN].floor == SL_VERDICT_RELEASE)
-		FAIL("policy: unknown enterprises are never released (SPEC "
-		     "1): their floor must be hold or stronger");
-	if (p->negative_floor == SL_VERDICT_RELEASE ||
-	    p->negative_floor > SL_VERDICT_SEIZE)
-		FAIL("policy: negative-listed enterprises are never released "
-		     "(SPEC 1): their floor must be hold, inspect or seize");
-	if (t[SL_TIER_DISHONEST].floor < SL_VERDICT_INSPECT &&
-	    t[SL_TIER_DISHONEST].sample_ppm < 800000)
-		FAIL("policy: a dishonest enterprise is inspected at least "
-		     "80%% of the time (SPEC 1): floor inspect, or sample "
-		     "rate >= 800000 ppm (it is %u)",
-		     t[SL_TIER_DISHONEST].sample_ppm);
-	if ((uint64_t)t[SL_TIER_ADVANCED].sample_ppm * 5 >
-	    t[SL_TIER_GENERAL].sample_ppm)
-		FAIL("policy: an advanced enterprise is sampled under 20%% as "
-		     "often as a general one (SPEC 1): %u ppm vs %u ppm",
-		     t[SL_TIER_ADVANCED].sample_ppm,
-		     t[SL_TIER_GENERAL].sample_ppm);
-	if (p->txn_limit_cny <= 0 || p->annual_limit_cny <= 0)
-		FAIL("policy: buyer limits must be positive");
-	if (p->split_max_value_cny < 0)
-		FAIL("policy: split_max_value must not be negative");
-	if (p->n_fx > SL_FX_MAX)
-		FAIL("policy: %u FX rates, at most %d", p->n_fx, SL_FX_MAX);
-	for (i = 0; i < p->n_fx; i++)
-		if (p->fx[i].cny_per_unit <= 0)
-			FAIL("policy: FX rate %u is not positive", i);
-#undef FAIL
-	return 0;
-}
 
 int sl_decide_ctx_init(struct sl_decide_ctx *ctx, const struct sl_policy *p,
 		       const char *const *rule_names, uint32_t n_rules,
@@ -100,32 +39,6 @@ uint32_t sl_sample_draw(uint64_t seed, const char *decl_id, size_t len)
 	uint64_t h = XXH3_64bits_withSeed(decl_id, len, seed);
 
 	return (uint32_t)(((unsigned __int128)h * SL_PPM) >> 64);
-}
-
-bool sl_to_cny(const struct sl_policy *p, sl_currency_t currency,
-	       sl_money_t amount, sl_money_t *cny)
-{
-	unsigned __int128 v;
-	unsigned i;
-
-	if (currency == CUR_CNY) {
-		*cny = amount;
-		return true;
-	}
-	for (i = 0; i < p->n_fx && i < SL_FX_MAX; i++) {
-		if (p->fx[i].currency != currency)
-			continue;
-		if (amount < 0 || p->fx[i].cny_per_unit <= 0)
-			return false;
-		/* Round up: a limit is never passed by rounding. */
-		v = (unsigned __int128)amount * (uint64_t)p->fx[i].cny_per_unit;
-		v = (v + SL_MONEY_ONE - 1) / SL_MONEY_ONE;
-		if (v > INT64_MAX)
-			return false;
-		*cny = (sl_money_t)v;
-		return true;
-	}
-	return false;
 }
 
 /* ------------------------------------------------- consignee normalising */
@@ -422,7 +335,7 @@ void sl_decide(const struct sl_decide_ctx *ctx, const sl_decl_t *d,
 
 	/* 4. Value in CNY (transaction value: goods, freight, insurance). */
 	value = d->goods_value + d->freight + d->insured_fee;
-	have_cny = sl_to_cny(pol, d->currency, value, &cny);
+	have_cny = sl_policy_to_cny(pol, d->currency, value, &cny) == 0;
 	limits = is_retail_import(d);
 	if (limits && !have_cny)
 		eng_set(eng, ENG_NO_FX, "LIMIT.NO_FX_RATE", "currency",

@@ -19,7 +19,7 @@
 #define SLUICE_DECIDE_H
 
 #include <sluice/bundle.h>
-#include <sluice/policy-t.h>
+#include <sluice/policy.h>
 #include <sluice/verdict-t.h>
 
 struct sl_registry;
@@ -38,17 +38,9 @@ struct sl_decide_ctx {
 					       unknown; not owned */
 };
 
-/* Checks a policy against SPEC 1: thresholds 0 < hold_at <= inspect_at;
- * multipliers and rates in range; floors are verdicts below reject; the
- * negative list and unknown enterprises are never released; a dishonest
- * enterprise is inspected at least 80 % of the time (floor inspect or
- * sample_ppm >= 800,000); an advanced enterprise is sampled less than 20 %
- * as often as a general one; limits positive; FX rates positive.
- * Returns 0, or -EINVAL with the first problem in err.  Any plane. */
-int sl_policy_check(const struct sl_policy *p, char *err, size_t errlen);
-
-/* Fills *ctx.  rule_names and registry must outlive it.  Control plane.
- * Returns 0, or -EINVAL with sl_policy_check's message. */
+/* Fills *ctx after checking the policy with sl_policy_check (policy.h:
+ * SPEC 1's floors, thresholds, limits).  rule_names and registry must
+ * outlive it.  Control plane.  Returns 0, or -EINVAL with the message. */
 int sl_decide_ctx_init(struct sl_decide_ctx *ctx, const struct sl_policy *p,
 		       const char *const *rule_names, uint32_t n_rules,
 		       const struct sl_registry *registry, char *err,
@@ -77,10 +69,5 @@ uint32_t sl_sample_draw(uint64_t seed, const char *decl_id, size_t len);
  * consignee name, phone and address (docs/decision.md).  Returns false
  * when the declaration has no consignee fields at all. */
 bool sl_consignee_key(const sl_decl_t *d, uint64_t key[2]);
-
-/* Converts an amount in `currency` to CNY with the policy's rates, rounding
- * up.  CNY needs no rate.  Returns false when no rate is known. */
-bool sl_to_cny(const struct sl_policy *p, sl_currency_t currency,
-	       sl_money_t amount, sl_money_t *cny);
 
 #endif /* SLUICE_DECIDE_H */

@@ -66,7 +66,7 @@ static void base_policy(struct sl_policy *p)
 	p->hold_at = 30;
 	p->inspect_at = 60;
 	p->tier[SL_TIER_ADVANCED] = (struct sl_tier_policy){50, 0, 0};
-	p->tier[SL_TIER_GENERAL] = (struct sl_tier_policy){100, 0, 0};
+	p->tier[SL_TIER_GENERAL] = (struct sl_tier_policy){100, 1, 0};
 	p->tier[SL_TIER_DISHONEST] =
 	    (struct sl_tier_policy){150, 0, SL_VERDICT_INSPECT};
 	p->tier[SL_TIER_UNKNOWN] =
@@ -456,8 +456,8 @@ Test(decide, only_released_value_counts)
 /* The year is China Standard Time's, whatever offset was declared. */
 Test(decide, year_boundary_in_china_standard_time)
 {
-	pol.split_max_count = 0; /* one consignee, many parcels: no split */
-	pol.split_max_value_cny = 0;
+	pol.split_max_count = 100; /* one consignee, many parcels: no split */
+	pol.split_max_value_cny = CNY(1000000);
 	use_policy();
 	decl("B1", E_ADV); /* 2026-12-31T23:59:00+08:00, fills 2026 */
 	d.declared_at = INT64_C(1798732740);
