@@ -316,7 +316,7 @@ void sl_decide(const struct sl_decide_ctx *ctx, const sl_decl_t *d,
 	/* 2. Enterprise: negative list and tier floors.  The SPEC's "never
 	 * released" holds even against a policy that says otherwise. */
 	if (negative)
-		eng_set(eng, ENG_NEGATIVE, "ENTERPRISE.NEGATIVE_LIST",
+		eng_set(eng, ENG_NEGATIVE, "TIER.NEGATIVE_LIST",
 			"ebc.code", vmax(pol->negative_floor, SL_VERDICT_HOLD));
 	floor = pol->tier[tier].floor;
 	if (tier == SL_TIER_UNKNOWN)

@@ -218,7 +218,7 @@ Test(decide, clean_parcels_by_tier)
 	decl("N1", e_neg);
 	run();
 	expect_verdict(SL_VERDICT_HOLD, SL_TIER_GENERAL);
-	cr_expect_str_eq(v.reasons[0].rule, "ENTERPRISE.NEGATIVE_LIST");
+	cr_expect_str_eq(v.reasons[0].rule, "TIER.NEGATIVE_LIST");
 	cr_expect_str_eq(v.reasons[0].field, "ebc.code");
 }
 
