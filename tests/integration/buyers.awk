@@ -1,0 +1,40 @@
+# Writes declarations for the state tests: BUYERS buyers (valid resident
+# IDs), PER parcels each of VALUE CNY, 9610 imports from one advanced
+# enterprise, every parcel to its own consignee address (no split
+# shipment) and on its own day of 2026 (mod 300), interleaved buyer by
+# buyer.  awk only, so the test needs nothing beyond the base system.
+#   awk -v BUYERS=100 -v PER=40 -v VALUE=1000 -f buyers.awk
+function idcard(n,    body, s, i, w, c) {
+	body = sprintf("110105%011d", n)
+	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
+	s = 0
+	for (i = 1; i <= 17; i++)
+		s += substr(body, i, 1) * w[i]
+	c = substr("10X98765432", s % 11 + 1, 1)
+	return body c
+}
+BEGIN {
+	if (!BUYERS) BUYERS = 100
+	if (!PER) PER = 40
+	if (!VALUE) VALUE = 1000
+	for (b = 0; b < BUYERS; b++)
+		id[b] = idcard(19800101000 + b)
+	n = 0
+	for (p = 0; p < PER; p++) {
+		for (b = 0; b < BUYERS; b++) {
+			n++
+			day = (n % 300)
+			mon = int(day / 28) + 1
+			dom = day % 28 + 1
+			printf("{\"decl_id\":\"ST%09d\",\"flow\":\"import\",", n)
+			printf("\"trade_mode\":\"9610\",")
+			printf("\"declared_at\":\"2026-%02d-%02dT10:%02d:00+08:00\",", mon, dom, n % 60)
+			printf("\"ebc\":{\"code\":\"91350100M000100Y43\",\"name\":\"Example Trading Co.\"},")
+			printf("\"buyer\":{\"name\":\"Buyer %d\",\"id_type\":\"id_card\",\"id_number\":\"%s\"},", b, id[b])
+			printf("\"consignee\":{\"name\":\"Buyer %d\",\"phone\":\"1380000%04d\",\"address\":\"Taiyuan Road %d\"},", b, b % 10000, n)
+			printf("\"origin_country\":\"JP\",\"currency\":\"CNY\",\"goods_value\":%d,", VALUE)
+			printf("\"items\":[{\"seq\":1,\"hs_code\":\"6109100011\",\"name\":\"cotton T-shirt\",")
+			printf("\"qty\":1,\"price\":%d,\"origin_country\":\"JP\",\"category\":\"sale\"}]}\n", VALUE)
+		}
+	}
+}
