@@ -14,9 +14,7 @@
 #include <sluice/decl.h>
 #include <sluice/registry.h>
 
-int sl_customs_code_check(const char *code,
-			  size_t len); /* TEMP until decl lands */
-#define CODE_MAX 18		       /* a USCC; customs codes are 10 */
+#define CODE_MAX 18 /* a USCC; customs codes are 10 */
 
 /* One slot of the open-addressed table; len == 0 marks an empty slot. */
 struct slot {
