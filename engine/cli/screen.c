@@ -20,7 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <urcu-qsbr.h>
+
+#include <sluice/bundle.h>
+#include <sluice/registry.h>
 #include <sluice/screen.h>
+#include <sluice/state.h>
 #include <sluice/verdict.h>
 #include <sluice/vlog.h>
 
@@ -39,13 +44,15 @@ struct screen_opts {
 struct screen_run {
 	struct sl_screener *w;
 	struct sl_snapshot *snap;
-	struct sl_state *state; /* NULL until state exists (issue 4) */
+	struct sl_state
+	    *state; /* buyer totals, windows; durable with --state */
 	sl_verdict_t v;
 
 	int out_fd;
 	char *out;
 	size_t out_len;
-	int io_error; /* errno of a failed write, 0 if none */
+	int io_error;	 /* errno of a failed write, 0 if none */
+	int state_error; /* errno of a failed state flush, 0 if none */
 
 	struct sl_vlog *vlog; /* --verdict-log; NULL = none */
 	uint64_t unlogged;    /* verdicts the log refused (disk full, ...) */
@@ -70,12 +77,16 @@ static void usage(FILE *f)
 		"code, throughput) goes to stderr.\n"
 		"\n"
 		"options:\n"
-		"  -r BUNDLE      rule bundle (not in this build yet)\n"
-		"  -e REGISTRY    enterprise registry CSV (not in this build "
-		"yet)\n"
-		"      --state DIR  buyer quotas and shipment history (not in "
-		"this\n"
-		"                 build yet)\n"
+		"  -r BUNDLE      rule bundle (default: the bundle built from "
+		"rules/)\n"
+		"  -e REGISTRY    enterprise registry CSV (SPEC 5); without it "
+		"every\n"
+		"                 enterprise is unknown and nothing is "
+		"released\n"
+		"      --state DIR  keep buyer quotas and shipment history in "
+		"DIR, so a\n"
+		"                 later run continues them (created if "
+		"missing)\n"
 		"      --verdict-log FILE  also append every verdict to FILE, "
 		"the\n"
 		"                 tamper-evident verdict log (docs/audit.md)\n"
@@ -89,9 +100,9 @@ static void usage(FILE *f)
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"\n"
-		"Without a rule bundle every valid declaration is held "
-		"(reason\n"
-		"NO_RULESET): sluice never releases without rules.\n"
+		"Buyer limits and split shipments are tracked within the run "
+		"and, with\n"
+		"--state, across runs (docs/decision.md, docs/state.md).\n"
 		"\n"
 		"exit status: 0 when it ran (rejects included), 1 on an I/O "
 		"error\n"
@@ -104,6 +115,19 @@ static void usage(FILE *f)
 static void out_flush(struct screen_run *r)
 {
 	size_t off = 0;
+	int rc;
+
+	/* The verdicts below may depend on state changes (released value):
+	 * those reach the write-ahead log first, so a crash after the
+	 * verdicts were written loses nothing they promised. */
+	if (r->state && r->out_len && !r->io_error) {
+		rc = sl_state_flush(r->state);
+		if (rc < 0) {
+			r->state_error = -rc;
+			r->io_error = -rc;
+		}
+	}
+	rcu_quiescent_state();
 
 	/* What a reader of stdout sees is in the verdict log first (group
 	 * commit; durable per its fsync policy). */
@@ -248,35 +272,53 @@ static int screen_stream(struct screen_run *r, int fd, char *in)
 
 /* ------------------------------------------------------------- snapshot */
 
-/* Builds what every verdict is decided with.  The extension points for the
- * rule bundle (-r, or the default bundle built from rules/), the registry
- * (-e) and the state (--state) are here; until their loaders exist the
- * options are refused rather than ignored. */
+/* Builds what every verdict is decided with: the rule bundle (-r, or the
+ * default bundle built from rules/) and the registry (-e).  Control
+ * plane.  NULL with a message when either is unusable. */
 static struct sl_snapshot *load_snapshot(const struct screen_opts *o, char *err,
 					 size_t errlen)
 {
-	if (o->bundle) {
-		snprintf(err, errlen,
-			 "-r %s: rule bundles are not supported "
-			 "by this build yet",
-			 o->bundle);
-		return NULL;
+	struct sl_registry *reg = NULL;
+	struct sl_bundle *b;
+	struct sl_snapshot *snap;
+	char path[4096];
+	const char *bp = o->bundle;
+
+	if (!bp) {
+		if (sl_bundle_default_path(path, sizeof(path)) < 0) {
+			snprintf(err, errlen,
+				 "no default rule bundle next to this binary "
+				 "(share/sluice/default.bundle); give -r "
+				 "BUNDLE");
+			return NULL;
+		}
+		bp = path;
 	}
+	b = sl_bundle_load(bp, err, errlen);
+	if (!b)
+		return NULL;
 	if (o->registry) {
-		snprintf(err, errlen,
-			 "-e %s: the enterprise registry is not "
-			 "supported by this build yet",
-			 o->registry);
-		return NULL;
+		reg = sl_registry_load(o->registry, err, errlen);
+		if (!reg) {
+			sl_bundle_put(b);
+			return NULL;
+		}
 	}
-	if (o->state_dir) {
-		snprintf(err, errlen,
-			 "--state %s: state is not supported by "
-			 "this build yet",
-			 o->state_dir);
-		return NULL;
-	}
-	return sl_snapshot_new(NULL, NULL, 1, err, errlen);
+	snap = sl_snapshot_new(b, reg, 1, err, errlen);
+	/* the snapshot holds its own references */
+	sl_registry_put(reg);
+	sl_bundle_put(b);
+	return snap;
+}
+
+static struct sl_state *open_state(const struct screen_opts *o, char *err,
+				   size_t errlen)
+{
+	struct sl_state_config cfg;
+
+	sl_state_config_defaults(&cfg);
+	cfg.dir = o->state_dir; /* NULL: this run only, in memory */
+	return sl_state_open(&cfg, err, errlen);
 }
 
 /* -------------------------------------------------------------- summary */
@@ -416,11 +458,19 @@ int sl_cmd_screen(int argc, char **argv)
 		return SL_EXIT_IO;
 	}
 	r->out_fd = STDOUT_FILENO;
+	rcu_register_thread();
 	r->snap = load_snapshot(&o, errbuf, sizeof(errbuf));
 	if (!r->snap) {
 		fprintf(stderr, "sluice screen: %s\n", errbuf);
 		rc = SL_EXIT_USAGE;
 		goto free_run;
+	}
+	r->state = open_state(&o, errbuf, sizeof(errbuf));
+	if (!r->state) {
+		fprintf(stderr, "sluice screen: --state %s: %s\n",
+			o.state_dir ? o.state_dir : "(memory)", errbuf);
+		rc = SL_EXIT_USAGE;
+		goto free_buffers;
 	}
 	r->w = sl_screener_new(0);
 	in = malloc(IN_CAP);
@@ -478,7 +528,14 @@ int sl_cmd_screen(int argc, char **argv)
 			strcmp(o.input, "-") ? o.input : "stdin", strerror(e));
 		rc = SL_EXIT_IO;
 	}
-	if (r->io_error) {
+	if (r->state_error) {
+		fprintf(stderr,
+			"sluice screen: --state %s: cannot write the state log "
+			"(%s); the verdicts that depend on it were not "
+			"written\n",
+			o.state_dir, strerror(r->state_error));
+		rc = SL_EXIT_IO;
+	} else if (r->io_error) {
 		fprintf(stderr, "sluice screen: writing verdicts: %s\n",
 			strerror(r->io_error));
 		rc = SL_EXIT_IO;
@@ -487,11 +544,18 @@ close_input:
 	if (fd != STDIN_FILENO)
 		close(fd);
 free_buffers:
+	e = sl_state_close(r->state); /* a final snapshot with --state */
+	if (e < 0 && rc == SL_EXIT_OK) {
+		fprintf(stderr, "sluice screen: --state %s: %s\n", o.state_dir,
+			strerror(-e));
+		rc = SL_EXIT_IO;
+	}
 	free(r->out);
 	free(in);
 	sl_screener_free(r->w);
 	sl_snapshot_free(r->snap);
 free_run:
+	rcu_unregister_thread();
 	free(r);
 	return rc;
 }

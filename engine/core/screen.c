@@ -1,16 +1,19 @@
 /* sluice — the screening entry point (screen.h).
  *
- * This first version decodes, validates and answers: a reject for any
- * decode or validation error, and for a valid declaration, with no rule
- * bundle loaded, `hold` with reason NO_RULESET (SPEC 2: never release
- * without rules).  Matching, scoring and the decision plug in at
- * decide() below, once bundles and the registry exist.
+ * Decode, validate, match, decide: a reject for any decode or validation
+ * error; with no rule bundle, `hold` with reason NO_RULESET (SPEC 2: never
+ * release without rules); otherwise the bundle's rules are evaluated
+ * (sl_match_decl) and sl_decide turns the hits, the registry tier and the
+ * shared state into the verdict (docs/decision.md).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sluice/bundle.h>
+#include <sluice/decide.h>
+#include <sluice/registry.h>
 #include <sluice/screen.h>
 #include <sluice/verdict.h>
 
@@ -21,13 +24,18 @@ struct sl_snapshot {
 	unsigned n_workers;
 	char bundle_id[SL_SHORT_ID_MAX];   /* "" when no bundle */
 	char registry_id[SL_SHORT_ID_MAX]; /* "" when no registry */
+	const char **rule_names;	   /* rule index -> id (bundle's) */
+	struct sl_match_scratch **scratch; /* one per worker; worker i
+					      writes only scratch[i] */
+	struct sl_decide_ctx ctx;	   /* policy, names, registry */
 };
 
 struct sl_screener {
 	/* Read-write by its worker thread only. */
 	unsigned worker;
 	struct sl_decoder *dec;
-	sl_decl_t decl; /* the declaration being screened */
+	sl_decl_t decl;	     /* the declaration being screened */
+	struct sl_hits hits; /* the rules that fired on it */
 };
 
 struct sl_snapshot *sl_snapshot_new(struct sl_bundle *bundle,
@@ -36,29 +44,63 @@ struct sl_snapshot *sl_snapshot_new(struct sl_bundle *bundle,
 				    size_t errlen)
 {
 	struct sl_snapshot *snap;
+	uint32_t i, n;
 
-	/* Bundles (sl_bundle_load) and the registry are not part of this
-	 * build yet; refusing them is the fail-safe answer. */
-	if (bundle || registry) {
-		snprintf(err, errlen, "this build cannot screen with a %s yet",
-			 bundle ? "rule bundle" : "registry");
-		return NULL;
-	}
 	if (n_workers == 0) {
 		snprintf(err, errlen, "a snapshot needs at least one worker");
 		return NULL;
 	}
 	snap = calloc(1, sizeof(*snap));
-	if (!snap) {
-		snprintf(err, errlen, "out of memory");
+	if (!snap)
+		goto nomem;
+	snap->n_workers = n_workers;
+	snap->registry = sl_registry_get(registry);
+	snprintf(snap->registry_id, sizeof(snap->registry_id), "%s",
+		 sl_registry_id(registry));
+	if (!bundle)
+		return snap;
+	snap->bundle = sl_bundle_get(bundle);
+	snprintf(snap->bundle_id, sizeof(snap->bundle_id), "%s",
+		 sl_bundle_id(bundle));
+	n = sl_bundle_rule_count(bundle);
+	snap->rule_names = calloc(n ? n : 1, sizeof(*snap->rule_names));
+	snap->scratch = calloc(n_workers, sizeof(*snap->scratch));
+	if (!snap->rule_names || !snap->scratch)
+		goto free_snap;
+	for (i = 0; i < n; i++)
+		snap->rule_names[i] = sl_bundle_rule_name(bundle, i);
+	for (i = 0; i < n_workers; i++) {
+		snap->scratch[i] = sl_match_scratch_new(bundle);
+		if (!snap->scratch[i])
+			goto free_snap;
+	}
+	if (sl_decide_ctx_init(&snap->ctx, sl_bundle_policy(bundle),
+			       snap->rule_names, n, registry, err,
+			       errlen) < 0) {
+		sl_snapshot_free(snap);
 		return NULL;
 	}
-	snap->n_workers = n_workers;
 	return snap;
+
+free_snap:
+	sl_snapshot_free(snap);
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return NULL;
 }
 
 void sl_snapshot_free(struct sl_snapshot *snap)
 {
+	unsigned i;
+
+	if (!snap)
+		return;
+	for (i = 0; snap->scratch && i < snap->n_workers; i++)
+		sl_match_scratch_free(snap->scratch[i]);
+	free(snap->scratch);
+	free(snap->rule_names);
+	sl_bundle_put(snap->bundle);
+	sl_registry_put(snap->registry);
 	free(snap);
 }
 
@@ -125,25 +167,31 @@ static void name_verdict(const sl_decl_t *d, sl_verdict_t *out)
 }
 
 /* The decision for a valid declaration.  Without a bundle there are no
- * rules to clear it, so it is held for an officer. */
-static void decide(const struct sl_snapshot *snap, struct sl_state *st,
-		   const sl_decl_t *d, sl_verdict_t *out)
+ * rules to clear it, so it is held for an officer.  Data plane. */
+static void decide(struct sl_screener *w, const struct sl_snapshot *snap,
+		   struct sl_state *st, const sl_decl_t *d, sl_verdict_t *out)
 {
-	(void)st;
-	(void)d;
+	int rc;
+
 	if (!snap || !snap->bundle) {
 		out->verdict = SL_VERDICT_HOLD;
 		sl_verdict_add_reason(out, "NO_RULESET", "", 0,
 				      SL_VERDICT_HOLD);
 		return;
 	}
+	/* A screener whose worker index the snapshot has no scratch for
+	 * cannot match: fail safe. */
+	rc = w->worker < snap->n_workers
+		 ? sl_match_decl(snap->bundle, snap->scratch[w->worker], d,
+				 &w->hits)
+		 : -EINVAL;
+	sl_decide(&snap->ctx, d, &w->hits, rc, st, w->worker, out);
 }
 
 void sl_screen(struct sl_screener *w, const struct sl_snapshot *snap,
 	       struct sl_state *st, sl_decl_t *d, enum sl_errcode rc,
 	       const sl_error_t *err, sl_verdict_t *out)
 {
-	(void)w;
 	sl_verdict_init(out);
 	out->line = d->line;
 	name_verdict(d, out);
@@ -160,7 +208,7 @@ void sl_screen(struct sl_screener *w, const struct sl_snapshot *snap,
 		out->error.code = (uint16_t)rc;
 		return;
 	}
-	decide(snap, st, d, out);
+	decide(w, snap, st, d, out);
 }
 
 void sl_screen_json(struct sl_screener *w, const struct sl_snapshot *snap,

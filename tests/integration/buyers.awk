@@ -5,7 +5,8 @@
 # buyer.  awk only, so the test needs nothing beyond the base system.
 #   awk -v BUYERS=100 -v PER=40 -v VALUE=1000 -f buyers.awk
 function idcard(n,    body, s, i, w, c) {
-	body = sprintf("110105%011d", n)
+	# string concatenation: mawk's %d stops at 2^31
+	body = "11010519800" sprintf("%06d", n)
 	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
 	s = 0
 	for (i = 1; i <= 17; i++)
@@ -18,7 +19,7 @@ BEGIN {
 	if (!PER) PER = 40
 	if (!VALUE) VALUE = 1000
 	for (b = 0; b < BUYERS; b++)
-		id[b] = idcard(19800101000 + b)
+		id[b] = idcard(b)
 	n = 0
 	for (p = 0; p < PER; p++) {
 		for (b = 0; b < BUYERS; b++) {

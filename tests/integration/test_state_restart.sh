@@ -45,6 +45,11 @@ if [ "$rel_two" -ge "$rel_fresh" ]; then
 	echo "FAIL: the state made no difference to the second half"
 	fail=1
 fi
+rel_one=$(jq -r .verdict one.out | grep -c '^release$' || true)
+if [ "$rel_one" -lt $((50 * 24)) ]; then
+	echo "FAIL: only $rel_one released; 50 buyers x 26 expected, less a few sampled"
+	fail=1
+fi
 limit_holds=$(jq -r '.reasons[].rule' two.out | grep -c '^LIMIT.ANNUAL$' || true)
 if [ "$limit_holds" -eq 0 ]; then
 	echo "FAIL: no LIMIT.ANNUAL hold in a corpus built to reach the limit"
