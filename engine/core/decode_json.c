@@ -23,7 +23,7 @@
 enum prescan_result {
 	PRESCAN_OK,
 	PRESCAN_DEEP, /* nesting deeper than SL_DEPTH_MAX */
-	PRESCAN_NUL,  /* NUL byte or \u0000 inside a string */
+	PRESCAN_NUL,  /* a NUL byte, or \u0000 inside a string */
 };
 
 /* Byte classes for the pre-scan; 0 = nothing to do. */
@@ -63,6 +63,11 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 			if (depth)
 				depth--;
 			break;
+		case C_NUL:
+			/* cJSON would skip it as blank space; refuse it the
+			 * same inside and outside strings */
+			*where = i;
+			return PRESCAN_NUL;
 		case C_QUOTE:
 			/* inside a string: only '"', '\\' and NUL matter */
 			for (i++; i < n; i++) {
@@ -257,8 +262,8 @@ enum sl_errcode sl_decode_json(struct sl_decoder *dec, const char *line,
 				    SL_DEPTH_MAX, where);
 	case PRESCAN_NUL:
 		return sl_error_set(err, SL_E_BAD_UTF8, "",
-				    "a string contains U+0000 (NUL) at byte "
-				    "%zu; NUL is not allowed in declarations",
+				    "NUL byte or \\u0000 at byte %zu; U+0000 "
+				    "is not allowed in declarations",
 				    where);
 	case PRESCAN_OK:
 		break;

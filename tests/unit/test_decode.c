@@ -191,6 +191,19 @@ ParameterizedTest(struct frame_case *c, decode, framing)
 	cr_assert_neq(err.message[0], '\0');
 }
 
+Test(decode, nul_byte_anywhere_is_rejected)
+{
+	static const char in_string[] = "{\"decl_id\": \"A\0B\"}";
+	static const char outside[] = "{\"decl_id\": \"A\"}\0";
+
+	cr_assert_eq(
+	    sl_decode_json(dec, in_string, sizeof(in_string) - 1, &d, &err),
+	    SL_E_BAD_UTF8);
+	cr_assert_eq(
+	    sl_decode_json(dec, outside, sizeof(outside) - 1, &d, &err),
+	    SL_E_BAD_UTF8);
+}
+
 Test(decode, bad_utf8_names_the_field_and_keeps_decl_id)
 {
 	char *line = fixture_line(NULL, "{\"name\": \"ok\"}");
