@@ -423,7 +423,8 @@ static void buf_put(struct buf *b, const void *p, size_t n)
 		b->p = sl__xrealloc(b->p, c);
 		b->cap = c;
 	}
-	memcpy(b->p + b->n, p, n);
+	if (n) /* p may be NULL for an empty section (UBSan) */
+		memcpy(b->p + b->n, p, n);
 	b->n += n;
 }
 

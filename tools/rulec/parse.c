@@ -394,7 +394,8 @@ static void sort_vals(struct node *n)
 {
 	size_t w = 0;
 
-	qsort(n->vals.v, n->vals.n, sizeof(uint64_t), cmp_u64);
+	if (n->vals.n) /* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(n->vals.v, n->vals.n, sizeof(uint64_t), cmp_u64);
 	for (size_t i = 0; i < n->vals.n; i++)
 		if (!w || n->vals.v[w - 1] != n->vals.v[i])
 			n->vals.v[w++] = n->vals.v[i];
