@@ -318,8 +318,7 @@ bool sl__rc_list_load(struct sl_rulec *rc, struct list *l)
 		size_t w = 0;
 
 		if (l->vals.n) /* qsort(NULL, 0) is undefined (UBSan) */
-			qsort(l->vals.v, l->vals.n, sizeof(uint64_t),
-			      cmp_u64);
+			qsort(l->vals.v, l->vals.n, sizeof(uint64_t), cmp_u64);
 		for (size_t i = 0; i < l->vals.n; i++)
 			if (!w || l->vals.v[w - 1] != l->vals.v[i])
 				l->vals.v[w++] = l->vals.v[i];
