@@ -220,10 +220,21 @@ enum sl__pat_origin {
 };
 
 struct sl__btgt {
-	uint32_t leaf; /* LEAF index */
-	uint8_t role;  /* enum sl__role */
-	uint8_t pad[3];
+	uint32_t leaf;	/* LEAF index */
+	uint8_t role;	/* enum sl__role */
+	uint8_t bounds; /* SL__BOUND_*: literal patterns only */
+	uint8_t pad[2];
 };
+
+/* Word edges of a literal term, checked in the match callback on the
+ * bytes around the match (an ASCII letter, digit or _ next to the edge
+ * means "inside a word": no match).  Compiling \b into the expressions
+ * instead costs Hyperscan two orders of magnitude in compile time and
+ * database size. */
+#define SL__BOUND_START 1u
+#define SL__BOUND_END	2u
+/* `exact:` terms: the match must be the whole field. */
+#define SL__BOUND_FIELD 4u
 
 /* HS prefixes in VALS: number of digits << 48 | their value. */
 #define SL__HS_KEY(len, val) ((uint64_t)(len) << 48 | (uint64_t)(val))
@@ -285,10 +296,15 @@ struct sl_bundle {
 	hs_scratch_t *proto; /* prototype scratch, cloned per worker */
 
 	/* derived at load */
-	uint32_t *leaf_rule;  /* rule whose condition holds leaf i */
-	uint8_t *leaf_unless; /* leaf i has unless terms */
-	uint8_t *rule_item;   /* rule i is evaluated per item */
-	uint32_t *always;     /* rules evaluated on every declaration */
+	uint32_t *leaf_rule;	  /* rule whose condition holds leaf i */
+	uint8_t *leaf_unless;	  /* leaf i has unless terms */
+	uint8_t *rule_item;	  /* rule i is evaluated per item */
+	uint16_t *node_lens;	  /* HS / BAND node i: bit k set when one of its
+				     prefixes has k digits (1..10) */
+	uint64_t (*node_chap)[2]; /* HS / BAND node i: bit c set when one of
+				     its prefixes can match chapter c (the
+				     first two digits), for a quick no */
+	uint32_t *always;	  /* rules evaluated on every declaration */
 	uint32_t n_always;
 	uint32_t scan_fields; /* union of the leaves' fields */
 	size_t buf_cap;	      /* scan buffer a scratch needs */

@@ -401,10 +401,12 @@ static int derive(struct sl_bundle *b, char *err, size_t errlen)
 	b->leaf_rule = malloc(sizeof(uint32_t) * (b->n_leaves + 1));
 	b->leaf_unless = calloc(b->n_leaves + 1, 1);
 	b->rule_item = calloc(b->n_rules + 1, 1);
+	b->node_lens = calloc(b->n_nodes + 1, sizeof(uint16_t));
+	b->node_chap = calloc(b->n_nodes + 1, sizeof(*b->node_chap));
 	b->always = malloc(sizeof(uint32_t) * (b->n_rules + 1));
 	refs = calloc(b->n_nodes + 1, sizeof(uint32_t));
 	if (!b->leaf_rule || !b->leaf_unless || !b->rule_item || !b->always ||
-	    !refs) {
+	    !b->node_lens || !b->node_chap || !refs) {
 		free(refs);
 		return errf(err, errlen, b->path, "out of memory");
 	}
@@ -445,8 +447,43 @@ static int derive(struct sl_bundle *b, char *err, size_t errlen)
 	for (uint32_t t = 0; t < b->n_tgts; t++)
 		if (b->tgts[t].role == SL__ROLE_UNLESS)
 			b->leaf_unless[b->tgts[t].leaf] = 1;
-	for (uint32_t l = 0; l < b->n_leaves; l++)
-		b->scan_fields |= b->leaves[l].fields;
+	/* The prefix lengths each HS list and band list holds, so that the
+	 * matcher looks up only those (lengths were checked: 1..10). */
+	for (uint32_t i = 0; i < b->n_nodes; i++) {
+		const struct sl__bnode *n = &b->nodes[i];
+
+		for (uint32_t k = 0; k < n->n; k++) {
+			uint64_t key;
+			unsigned len, lo, hi;
+
+			if (n->kind == SL__N_HS)
+				key = b->vals[n->a + k];
+			else if (n->kind == SL__N_BAND)
+				key = b->bands[n->a + k].prefix;
+			else
+				break;
+			len = (unsigned)(key >> 48);
+			b->node_lens[i] |= (uint16_t)(1u << len);
+			/* the chapters (00..99) this prefix can start */
+			if (len == 1) {
+				lo = (unsigned)(key & 0xffff) * 10;
+				hi = lo + 9;
+			} else {
+				uint64_t v = key & ((UINT64_C(1) << 48) - 1);
+
+				for (unsigned d = len; d > 2; d--)
+					v /= 10;
+				lo = hi = (unsigned)v;
+			}
+			for (unsigned c = lo; c <= hi && c < 100; c++)
+				b->node_chap[i][c >> 6] |= UINT64_C(1)
+							   << (c & 63);
+		}
+	}
+	/* Only fields some pattern can match in are scanned: a watch list
+	 * with nobody on it costs nothing. */
+	for (uint32_t t = 0; t < b->n_tgts; t++)
+		b->scan_fields |= b->leaves[b->tgts[t].leaf].fields;
 	/* Every scanned field at its longest, normalised, plus its '\n'. */
 	for (int f = 0; f < SL__TF__COUNT; f++) {
 		size_t one = (size_t)sl__tf_max[f] * SL_NORM_EXPANSION + 1;
@@ -489,10 +526,18 @@ static int check_tables(struct sl_bundle *b, char *err, size_t errlen)
 	for (uint32_t t = 0; t < b->n_tgts; t++)
 		if (b->tgts[t].leaf >= b->n_leaves ||
 		    (b->tgts[t].role != SL__ROLE_TERM &&
-		     b->tgts[t].role != SL__ROLE_UNLESS))
+		     b->tgts[t].role != SL__ROLE_UNLESS) ||
+		    b->tgts[t].bounds >
+			(SL__BOUND_START | SL__BOUND_END | SL__BOUND_FIELD))
 			return errf(err, errlen, b->path,
 				    "corrupted: pattern target %u is malformed",
 				    t);
+	for (uint32_t p = 0; p < b->n_pats; p++)
+		for (uint32_t k = 0; k < b->pats[p].n_tgt; k++)
+			if (b->pats[p].len == 0 &&
+			    b->tgts[b->pats[p].tgt + k].bounds)
+				return errf(err, errlen, b->path,
+					    "corrupted: word edges on a regex");
 	for (uint32_t s = 0; s < b->n_srcs; s++)
 		if (!str_ok(b, b->srcs[s].path))
 			return errf(err, errlen, b->path,
@@ -683,6 +728,8 @@ static void bundle_free(struct sl_bundle *b)
 	free(b->leaf_rule);
 	free(b->leaf_unless);
 	free(b->rule_item);
+	free(b->node_lens);
+	free(b->node_chap);
 	free(b->always);
 	free(b->mem);
 	free(b->path);

@@ -75,6 +75,18 @@ struct sl_match_scratch {
 	uint32_t n_unl;
 	struct hitlog log[LOG_MAX];
 	uint32_t n_log;
+
+	/* Per item, computed on first use in a declaration: the HS code's
+	 * prefixes as SL__HS_KEY (index = digits; 0 when the code has fewer)
+	 * and the unit price in CNY. */
+	uint32_t item_epoch[SL_MAX_ITEMS];
+	uint64_t hs_key[SL_MAX_ITEMS][11];
+	int64_t price_cny[SL_MAX_ITEMS];
+	bool price_ok[SL_MAX_ITEMS];
+	/* the last band looked up for the item: the same list is often
+	 * used by several rules (undervalued, deeply undervalued) */
+	uint32_t band_list[SL_MAX_ITEMS]; /* BAND index + 1; 0 = none */
+	const struct sl__bband *band_hit[SL_MAX_ITEMS];
 };
 
 struct sl_match_scratch *sl_match_scratch_new(const struct sl_bundle *b)
@@ -255,6 +267,14 @@ static void mark(struct sl_match_scratch *ms, uint32_t leaf, uint32_t slot)
 		ms->log[ms->n_log++] = (struct hitlog){leaf, slot};
 }
 
+/* An ASCII word character, as \\w without UCP: normalised text has no
+ * upper case. */
+static inline bool is_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	       (c >= 'A' && c <= 'Z');
+}
+
 static int on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
 {
@@ -275,6 +295,18 @@ static int on_match(unsigned int id, unsigned long long from,
 		struct span sp = {t->leaf, slot, (uint32_t)from, (uint32_t)to};
 
 		if (!(b->leaves[t->leaf].fields & kind_bit))
+			continue;
+		/* Word edges: the buffer's '\n' separators are not word
+		 * characters, so the bytes just outside the match decide. */
+		if ((t->bounds & SL__BOUND_START) && from > 0 &&
+		    is_word((unsigned char)ms->buf[from - 1]))
+			continue;
+		if ((t->bounds & SL__BOUND_END) && to < ms->len &&
+		    is_word((unsigned char)ms->buf[to]))
+			continue;
+		if ((t->bounds & SL__BOUND_FIELD) &&
+		    (from != ms->slots[slot].start ||
+		     to != ms->slots[slot].end))
 			continue;
 		if (t->role == SL__ROLE_UNLESS) {
 			/* Losing an unless span can only make a rule fire
@@ -366,43 +398,68 @@ static bool in_vals(const uint64_t *v, uint32_t n, uint64_t key)
 	return lo < n && v[lo] == key;
 }
 
-/* The digits of an item's HS code as a number, first k digits. */
-static bool hs_prefix(const sl_item_t *it, unsigned k, uint64_t *key)
+/* Fills the item cache of item i (HS prefixes, unit price in CNY). */
+static void item_cache(const struct sl_bundle *b, struct sl_match_scratch *ms,
+		       const sl_decl_t *d, int i)
 {
+	const sl_item_t *it = &d->items[i];
 	sl_str_t s = it->s[SL_IS_HS_CODE];
 	uint64_t v = 0;
+	unsigned k;
 
-	if (!s.p || s.n < k)
-		return false;
-	for (unsigned i = 0; i < k; i++) {
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s.p[i] - '0');
+	ms->item_epoch[i] = ms->epoch;
+	ms->band_list[i] = 0;
+	memset(ms->hs_key[i], 0, sizeof(ms->hs_key[i]));
+	for (k = 0; s.p && k < s.n && k < 10; k++) {
+		if (s.p[k] < '0' || s.p[k] > '9')
+			break; /* a validated code has digits only */
+		v = v * 10 + (uint64_t)(s.p[k] - '0');
+		ms->hs_key[i][k + 1] = SL__HS_KEY(k + 1, v);
 	}
-	*key = SL__HS_KEY(k, v);
-	return true;
+	ms->price_ok[i] = sl_policy_to_cny(&b->policy, d->currency, it->price,
+					   &ms->price_cny[i]) == 0;
 }
 
-static unsigned hs_digits(const sl_item_t *it)
+static inline const uint64_t *item_keys(const struct sl_bundle *b,
+					struct sl_match_scratch *ms,
+					const sl_decl_t *d, int i)
 {
-	sl_str_t s = it->s[SL_IS_HS_CODE];
-
-	if (!s.p)
-		return 0;
-	return s.n < 10 ? s.n : 10;
+	if (ms->item_epoch[i] != ms->epoch)
+		item_cache(b, ms, d, i);
+	return ms->hs_key[i];
 }
 
-static bool eval_hs(const struct sl_bundle *b, const struct sl__bnode *n,
-		    const sl_item_t *it)
+/* False when no prefix of the node can match the item's chapter (the
+ * first two digits of its HS code): most items leave here. */
+static inline bool chapter_may_match(const struct sl_bundle *b, uint32_t node,
+				     const uint64_t *key)
 {
-	unsigned max = hs_digits(it);
+	unsigned c;
 
-	for (unsigned k = 1; k <= max; k++) {
-		uint64_t key;
+	if (!key[2])
+		return false;
+	c = (unsigned)(key[2] & 0xff);
+	return (b->node_chap[node][c >> 6] >> (c & 63)) & 1;
+}
 
-		if (!hs_prefix(it, k, &key))
-			return false;
-		if (in_vals(b->vals + n->a, n->n, key))
+/* Does the item's HS code start with one of the node's prefixes?  Only
+ * the prefix lengths the list holds are looked up. */
+static bool eval_hs(const struct sl_bundle *b, struct sl_match_scratch *ms,
+		    const sl_decl_t *d, uint32_t node, int item)
+{
+	const struct sl__bnode *n = &b->nodes[node];
+	const uint64_t *key = item_keys(b, ms, d, item);
+	unsigned lens = b->node_lens[node];
+
+	if (!chapter_may_match(b, node, key))
+		return false;
+	while (lens) {
+		unsigned k = (unsigned)__builtin_ctz(lens);
+
+		lens &= lens - 1;
+		if (k > 10 || !key[k])
+			break;
+		if (in_vals(b->vals + n->a, n->n, key[k]))
 			return true;
 	}
 	return false;
@@ -412,36 +469,52 @@ static bool eval_hs(const struct sl_bundle *b, const struct sl__bnode *n,
  * item's origin or for any origin; at equal length the origin's own band
  * wins.  NULL when none applies. */
 static const struct sl__bband *find_band(const struct sl_bundle *b,
-					 const struct sl__bnode *n,
-					 const sl_item_t *it)
+					 struct sl_match_scratch *ms,
+					 const sl_decl_t *d, uint32_t node,
+					 int item)
 {
+	const struct sl__bnode *n = &b->nodes[node];
 	const struct sl__bband *v = b->bands + n->a;
+	const uint64_t *key = item_keys(b, ms, d, item);
+	unsigned lens = b->node_lens[node] & 0x7fe;
+	sl_country_t origin = d->items[item].origin;
+	const struct sl__bband *r = NULL;
 
-	for (unsigned k = hs_digits(it); k >= 1; k--) {
+	if (!chapter_may_match(b, node, key))
+		return NULL;
+	if (ms->band_list[item] == n->a + 1)
+		return ms->band_hit[item];
+	while (lens) {
+		unsigned k = 31u - (unsigned)__builtin_clz(lens); /* longest */
 		const struct sl__bband *any = NULL;
 		uint32_t lo = 0, hi = n->n;
-		uint64_t key;
 
-		if (!hs_prefix(it, k, &key))
+		lens &= ~(1u << k);
+		if (!key[k])
 			continue;
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
 
-			if (v[mid].prefix < key)
+			if (v[mid].prefix < key[k])
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		for (; lo < n->n && v[lo].prefix == key; lo++) {
-			if (v[lo].origin == it->origin)
-				return &v[lo];
-			if (v[lo].origin == 0)
+		for (; lo < n->n && v[lo].prefix == key[k] && !r; lo++) {
+			if (v[lo].origin == origin)
+				r = &v[lo];
+			else if (v[lo].origin == 0)
 				any = &v[lo];
 		}
-		if (any)
-			return any;
+		if (!r)
+			r = any;
+		if (r)
+			break;
 	}
-	return NULL;
+	/* a list is emitted once and shared: (a, n) names it */
+	ms->band_list[item] = n->a + 1;
+	ms->band_hit[item] = r;
+	return r;
 }
 
 static bool cmp(int64_t x, uint8_t op, int64_t y)
@@ -515,7 +588,7 @@ static bool leaf_true(const struct sl_match_scratch *ms, uint32_t leaf,
 
 /* Evaluates node i for item (or -1 at declaration level).  Recursion depth
  * is bounded by the loader (SL__DEPTH_MAX). */
-static bool eval(const struct sl_bundle *b, const struct sl_match_scratch *ms,
+static bool eval(const struct sl_bundle *b, struct sl_match_scratch *ms,
 		 const sl_decl_t *d, uint32_t i, int item, struct witness *w)
 {
 	const struct sl__bnode *n = &b->nodes[i];
@@ -546,7 +619,7 @@ static bool eval(const struct sl_bundle *b, const struct sl_match_scratch *ms,
 		witness(w, 5, WP_LEAF, item, n->a);
 		return true;
 	case SL__N_HS:
-		if (!it || !eval_hs(b, n, it))
+		if (!it || !eval_hs(b, ms, d, i, item))
 			return false;
 		witness(w, 2, WP_HS_CODE, item, 0);
 		return true;
@@ -589,9 +662,11 @@ static bool eval(const struct sl_bundle *b, const struct sl_match_scratch *ms,
 	case SL__N_BAND: {
 		const struct sl__bband *band;
 
-		if (!it || !(band = find_band(b, n, it)) ||
-		    !num_value(b, d, it, SL__NS_UNIT_PRICE, &v))
+		if (!it || !(band = find_band(b, ms, d, i, item)))
 			return false;
+		if (!ms->price_ok[item]) /* no rate for the currency */
+			return false;
+		v = ms->price_cny[item];
 		if ((__int128)v * 100 >= (__int128)band->low_cny * n->value)
 			return false;
 		witness(w, 4, WP_PRICE, item, 0);

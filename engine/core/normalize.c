@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <emmintrin.h> /* SSE2: baseline on x86-64 */
 #include <utf8proc.h>
 
 #include <sluice/normalize.h>
@@ -156,6 +157,93 @@ static inline size_t fast_len(const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* Up to 16 bytes at p (n available), as a vector; past n, zeros (which
+ * are not printable, so every run stops at n). */
+static inline __m128i load16(const uint8_t *p, size_t n)
+{
+	uint8_t tmp[16] = {0};
+
+	if (n >= 16)
+		return _mm_loadu_si128((const __m128i *)p);
+#ifndef SLUICE_SANITIZED
+	/* A 16-byte load that stays inside p's page cannot fault; the
+	 * bytes past n are masked to zero.  Sanitizer builds copy instead,
+	 * since they would (rightly) flag the read. */
+	if (((uintptr_t)p & 4095) <= 4096 - 16) {
+		const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+						  10, 11, 12, 13, 14, 15);
+
+		return _mm_and_si128(
+		    _mm_loadu_si128((const __m128i *)p),
+		    _mm_cmpgt_epi8(_mm_set1_epi8((char)n), idx));
+	}
+#endif
+	memcpy(tmp, p, n);
+	return _mm_loadu_si128((const __m128i *)tmp);
+}
+
+/* The number of bytes at p (n available, p[0] printable and not a space)
+ * that the emitter would copy unchanged but for case: printable ASCII,
+ * no two spaces in a row, not ending with a space, and not ending with a
+ * character that the next one (when it is not fast) may combine with.
+ * 0..16. */
+static inline size_t ascii_run(const uint8_t *p, size_t n, __m128i *vp)
+{
+	__m128i v = *vp = load16(p, n);
+	unsigned ok = (unsigned)_mm_movemask_epi8(
+	    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+			  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
+	unsigned sp =
+	    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	unsigned k = (unsigned)__builtin_ctz(~ok | 0x10000u), dbl;
+
+	sp &= (1u << k) - 1;
+	dbl = sp & (sp >> 1);
+	if (dbl)
+		k = (unsigned)__builtin_ctz(dbl); /* stop before the pair */
+	if (k && k < n && p[k] >= 0x80 && !fast_len(p + k, n - k))
+		k--; /* the last character may combine with p[k] */
+	while (k && ((sp >> (k - 1)) & 1))
+		k--; /* a space at the end waits for what follows */
+	return k;
+}
+
+/* The number of bytes at p (n available) that are whole U+3400..U+9FFF
+ * characters, at most five, not counting a last one that the character
+ * after it (when not fast) may combine with.  0, 3, ..., 15. */
+static inline size_t cjk_run(const uint8_t *p, size_t n, __m128i *vp)
+{
+	__m128i v = *vp = load16(p, n);
+	/* as signed bytes: 0x80..0xbf is below -64, 0xe3..0xe9 is -29..-23 */
+	unsigned cont =
+	    (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
+	unsigned lead = (unsigned)_mm_movemask_epi8(
+	    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-30)),
+			  _mm_cmplt_epi8(v, _mm_set1_epi8(-22))));
+	/* U+3000..U+33FF are E3 80..8F: not fast */
+	unsigned e3 =
+	    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(-29)));
+	unsigned low =
+	    (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-112)));
+	unsigned bad =
+	    (lead ^ 0x1249u) | (cont ^ 0x6db6u) | (e3 & (low >> 1)) | 0x8000u;
+	size_t k = (size_t)__builtin_ctz(bad) / 3 * 3;
+
+	if (k && k < n && !fast_len(p + k, n - k))
+		k -= 3; /* the last character may combine with p[k] */
+	return k;
+}
+
+/* Writes v lowercased to dst, which has room for 16 bytes. */
+static inline void lower16(__m128i v, char *dst)
+{
+	__m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+				   _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+
+	v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+	_mm_storeu_si128((__m128i *)dst, v);
+}
+
 /* One stretch of input through utf8proc into the emitter. */
 static ssize_t slow(struct emitter *e, const uint8_t *s, size_t n,
 		    int32_t *work, size_t work_cap)
@@ -182,39 +270,128 @@ ssize_t sl_normalize(const char *src, size_t len, char *dst, size_t cap,
 {
 	struct emitter e = {.out = dst, .cap = cap};
 	const uint8_t *s = (const uint8_t *)src;
-	size_t i = 0;
+	/* The emitter's state in locals on the fast path: stores through
+	 * dst (a char *) would otherwise force reloads of e.len and e.out
+	 * after every byte. */
+	size_t i = 0, o = 0;
+	bool pending = false, last_cjk = false;
 
-	while (i < len) {
+	for (;;) {
 		size_t n, j;
 		ssize_t rc;
 
-		/* ASCII runs: the common case, one table lookup a byte. */
+		/* ASCII runs, the common case.  Up to sixteen bytes at a
+		 * time: the printable prefix of the next sixteen bytes, cut
+		 * before a double space, a trailing space and a last
+		 * character that may combine with what follows; for those
+		 * bytes the emitter would write exactly them, lowercased. */
 		while (i < len && s[i] < 0x80) {
+			uint8_t m;
+
+			if (s[i] > ' ' && s[i] < 0x7f && cap - o >= 17) {
+				__m128i v;
+				size_t k = ascii_run(s + i, len - i, &v);
+
+				if (k) {
+					if (pending) {
+						pending = false;
+						if (o)
+							dst[o++] = ' ';
+					}
+					lower16(v, dst + o);
+					o += k;
+					i += k;
+					last_cjk = false;
+					continue;
+				}
+			}
 			if (i + 1 < len && s[i + 1] >= 0x80 &&
 			    !fast_len(s + i + 1, len - i - 1))
-				break; /* may combine with what follows */
-			emit_ascii(&e, ascii_map[s[i]]);
-			i++;
+				goto slow_segment; /* may combine */
+			m = ascii_map[s[i++]];
+			if (m > ' ') {
+				if (pending) {
+					pending = false;
+					if (o) {
+						if (o >= cap)
+							return -ENOSPC;
+						dst[o++] = ' ';
+					}
+				}
+				if (o >= cap)
+					return -ENOSPC;
+				dst[o++] = (char)m;
+				last_cjk = false;
+			} else if (m == ' ') {
+				pending = true;
+			}
 		}
 		if (i >= len)
 			break;
+		/* CJK runs: up to five ideographs (15 bytes) at a time, as
+		 * many as have exactly the shape of U+3400..U+9FFF encodings
+		 * and are followed by a fast character. */
+		while (i < len && s[i] >= 0xe3 && s[i] <= 0xe9 &&
+		       cap - o >= 17) {
+			__m128i v;
+			size_t k = cjk_run(s + i, len - i, &v);
+
+			if (!k)
+				break;
+			if (pending) {
+				pending = false;
+				if (o && !last_cjk)
+					dst[o++] = ' ';
+			}
+			_mm_storeu_si128((__m128i *)(dst + o), v);
+			o += k;
+			i += k;
+			last_cjk = true;
+		}
+		if (i >= len)
+			break;
+		if (s[i] < 0x80)
+			continue; /* back to the ASCII path */
 		n = fast_len(s + i, len - i);
 		if (n == 3 &&
 		    (i + 3 == len || fast_len(s + i + 3, len - i - 3))) {
-			emit_cjk3(&e, s + i);
+			/* a CJK ideograph: no space between two of them */
+			if (pending) {
+				pending = false;
+				if (o && !last_cjk) {
+					if (o >= cap)
+						return -ENOSPC;
+					dst[o++] = ' ';
+				}
+			}
+			if (cap - o < 3)
+				return -ENOSPC;
+			memcpy(dst + o, s + i, 3);
+			o += 3;
 			i += 3;
+			last_cjk = true;
 			continue;
 		}
-		/* A slow segment: from here to the next fast character. */
+	slow_segment:
+		/* From here to the next fast character, through utf8proc. */
+		n = fast_len(s + i, len - i);
 		j = i + (n ? n : 1);
 		while (j < len && !fast_len(s + j, len - j))
 			j++;
+		e.len = o;
+		e.pending = pending;
+		e.last_cjk = last_cjk;
 		rc = slow(&e, s + i, j - i, work, work_cap);
 		if (rc < 0)
 			return rc;
+		if (e.full)
+			return -ENOSPC;
+		o = e.len;
+		pending = e.pending;
+		last_cjk = e.last_cjk;
 		i = j;
 	}
-	return e.full ? -ENOSPC : (ssize_t)e.len;
+	return (ssize_t)o;
 }
 
 ssize_t sl_normalize_ref(const char *src, size_t len, char *dst, size_t cap,
