@@ -110,7 +110,7 @@ static const struct item_case items[] = {
     {"Birthday Gift", "9999999999", "RISK.VAGUE_DESCRIPTION", HOLD},
     {"spare parts", "9999999999", "RISK.VAGUE_DESCRIPTION", HOLD},
     {"其他物品", "9999999999", "RISK.VAGUE_DESCRIPTION", HOLD},
-    {"sample / gift", "9999999999", "RISK.VAGUE_DESCRIPTION", HOLD},
+    {"礼物 Gift", "9999999999", "RISK.VAGUE_DESCRIPTION", HOLD},
     /* everyday goods that contain a risky word: nothing fires */
     {"象牙白连衣裙", "6204430000", NULL, NONE},
     {"ivory white dress", "6204430000", NULL, NONE},

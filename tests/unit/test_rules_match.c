@@ -614,3 +614,57 @@ Test(match, dense_matches_do_not_break_anything)
 	sl_bundle_put(b);
 	free(d);
 }
+
+Test(match, exact_terms_must_be_the_whole_field)
+{
+	struct sl_bundle *b = rc_bundle("rules:\n"
+					"  - id: RISK.VAGUE\n"
+					"    title: Vague\n"
+					"    source: test\n"
+					"    action: hold\n"
+					"    match: {fields: item.name, exact: "
+					"[gift, 礼物, spare parts]}\n");
+
+	cr_expect(fires_on_name(b, "RISK.VAGUE", "gift"));
+	cr_expect(fires_on_name(b, "RISK.VAGUE", "  GIFT "),
+		  "after normalisation");
+	cr_expect(fires_on_name(b, "RISK.VAGUE", "禮物"), "variants too");
+	cr_expect(fires_on_name(b, "RISK.VAGUE", "Spare  Parts"));
+	cr_expect_not(fires_on_name(b, "RISK.VAGUE", "gift box"));
+	cr_expect_not(fires_on_name(b, "RISK.VAGUE", "a gift"));
+	cr_expect_not(fires_on_name(b, "RISK.VAGUE", "生日礼物盒"));
+	cr_expect_not(fires_on_name(b, "RISK.VAGUE", "spare parts kit"));
+	sl_bundle_put(b);
+}
+
+Test(match, bundles_for_older_cpus_still_match)
+{
+	static const char *targets[] = {"generic", "avx2"};
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[] = "/tmp/sluice-test-target-XXXXXX", err[256];
+		int fd = mkstemp(path);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct sl_rulec_opts o = {.diag = f, .target = targets[i]};
+		struct sl_rulec *rc = sl_rulec_new(&o);
+		struct sl_bundle *b;
+
+		close(fd);
+		sl_rulec_add_source(rc, "t.yaml", ivory_yaml,
+				    strlen(ivory_yaml));
+		cr_assert_eq(sl_rulec_build(rc, path, NULL), 0);
+		sl_rulec_free(rc);
+		fclose(f);
+		free(buf);
+		b = sl_bundle_load(path, err, sizeof(err));
+		cr_assert(b, "%s: %s", targets[i], err);
+		cr_expect(
+		    fires_on_name(b, "PROHIBITED.ENDANGERED.IVORY", "象牙"));
+		cr_expect_not(
+		    fires_on_name(b, "PROHIBITED.ENDANGERED.IVORY", "象牙白"));
+		sl_bundle_put(b);
+		unlink(path);
+	}
+}

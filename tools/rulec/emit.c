@@ -33,6 +33,7 @@
 struct tgt {
 	uint32_t leaf;
 	uint8_t role;
+	uint8_t bounds;
 };
 
 struct pat {
@@ -78,11 +79,12 @@ static void pats_grow(struct pats *ps)
  * pattern if it is new.  expr and text are copied. */
 static void pats_add(struct pats *ps, const char *expr, const char *text,
 		     uint32_t flags, uint32_t len, uint32_t origin,
-		     struct loc loc, uint32_t leaf, uint8_t role)
+		     struct loc loc, uint32_t leaf, uint8_t role,
+		     uint8_t bounds)
 {
 	struct pat *p;
 	size_t h;
-	struct tgt t = {leaf, role};
+	struct tgt t = {leaf, role, bounds};
 
 	if ((ps->v.n + 1) * 2 > ps->tab_cap)
 		pats_grow(ps);
@@ -107,7 +109,8 @@ static void pats_add(struct pats *ps, const char *expr, const char *text,
 	}
 found:
 	for (size_t i = 0; i < p->tgts.n; i++)
-		if (p->tgts.v[i].leaf == leaf && p->tgts.v[i].role == role)
+		if (p->tgts.v[i].leaf == leaf && p->tgts.v[i].role == role &&
+		    p->tgts.v[i].bounds == bounds)
 			return;
 	vec_push(&p->tgts, t);
 }
@@ -128,15 +131,13 @@ static bool is_word(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* The Hyperscan expression for a normalised literal. */
-static char *literal_expr(const char *t, size_t n, bool open_start,
-			  bool open_end)
+/* The Hyperscan expression for a normalised literal: its bytes, escaped.
+ * Word edges are checked in the match callback (SL__BOUND_*). */
+static char *literal_expr(const char *t, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	char *e = sl__xrealloc(NULL, n * 4 + 8), *w = e;
+	char *e = sl__xrealloc(NULL, n * 4 + 1), *w = e;
 
-	if (!open_start && is_word((unsigned char)t[0]))
-		w = stpcpy(w, "\\b");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t[i];
 
@@ -149,10 +150,24 @@ static char *literal_expr(const char *t, size_t n, bool open_start,
 			*w++ = hex[c & 15];
 		}
 	}
-	if (!open_end && is_word((unsigned char)t[n - 1]))
-		w = stpcpy(w, "\\b");
 	*w = '\0';
 	return e;
+}
+
+/* Which edges of normalised literal t must be word boundaries: those
+ * that are ASCII letters or digits, unless written open with '*'. */
+static uint8_t literal_bounds(const char *t, size_t n, bool open_start,
+			      bool open_end, bool exact)
+{
+	uint8_t b = 0;
+
+	if (exact)
+		return SL__BOUND_FIELD;
+	if (!open_start && is_word((unsigned char)t[0]))
+		b |= SL__BOUND_START;
+	if (!open_end && is_word((unsigned char)t[n - 1]))
+		b |= SL__BOUND_END;
+	return b;
 }
 
 static uint32_t leaf_max_bytes(const struct leaf *l)
@@ -205,11 +220,13 @@ static void add_literal(struct sl_rulec *rc, struct pats *ps,
 	}
 	copy = sl__xstrndup(norm, nl);
 	{
-		char *e = literal_expr(copy, nl, open_start, open_end);
+		char *e = literal_expr(copy, nl);
 
-		pats_add(ps, e, copy, 0, (uint32_t)nl,
-			 t->variant ? SL__PAT_VARIANT : SL__PAT_TERM, t->loc,
-			 li, t->role);
+		pats_add(
+		    ps, e, copy, 0, (uint32_t)nl,
+		    t->variant ? SL__PAT_VARIANT : SL__PAT_TERM, t->loc, li,
+		    t->role,
+		    literal_bounds(copy, nl, open_start, open_end, t->exact));
 		free(e);
 	}
 	if (t->role == SL__ROLE_TERM)
@@ -228,11 +245,12 @@ static void add_literal(struct sl_rulec *rc, struct pats *ps,
 
 			if (vn && nl) {
 				char *vc = sl__xstrndup(vn, nl);
-				char *e =
-				    literal_expr(vc, nl, open_start, open_end);
+				char *e = literal_expr(vc, nl);
 
 				pats_add(ps, e, vc, 0, (uint32_t)nl,
-					 SL__PAT_VARIANT, t->loc, li, t->role);
+					 SL__PAT_VARIANT, t->loc, li, t->role,
+					 literal_bounds(vc, nl, open_start,
+							open_end, t->exact));
 				st->variants++;
 				free(e);
 				free(vc);
@@ -329,7 +347,7 @@ static void add_regex(struct sl_rulec *rc, struct pats *ps,
 		return;
 	}
 	pats_add(ps, t->text, t->text, flags, 0, SL__PAT_REGEX, t->loc, li,
-		 t->role);
+		 t->role, 0);
 	st->regexes++;
 	if (rc->o.no_variants)
 		return;
@@ -339,7 +357,7 @@ static void add_regex(struct sl_rulec *rc, struct pats *ps,
 		 * written is what the officer answers for. */
 		if (regex_valid(vars[i], flags, msg, sizeof(msg))) {
 			pats_add(ps, vars[i], vars[i], flags, 0,
-				 SL__PAT_REGEX_VARIANT, t->loc, li, t->role);
+				 SL__PAT_REGEX_VARIANT, t->loc, li, t->role, 0);
 			st->variants++;
 		}
 		free(vars[i]);
@@ -400,6 +418,7 @@ static void resolve(struct sl_rulec *rc)
 
 				t.text = sl__xstrdup(t.text);
 				t.role = r->role;
+				t.exact = r->exact;
 				vec_push(&lf->terms, t);
 			}
 		}
@@ -635,6 +654,26 @@ int sl__rc_emit(struct sl_rulec *rc, const char *out, struct sl_rulec_stats *st)
 			     "cannot read this machine's CPU features");
 		goto out;
 	}
+	if (rc->o.target && strcmp(rc->o.target, "native")) {
+		struct loc at = {out ? out : "bundle", 1, 1};
+		uint64_t want;
+
+		if (!strcmp(rc->o.target, "avx512"))
+			want = HS_CPU_FEATURES_AVX2 | HS_CPU_FEATURES_AVX512;
+		else if (!strcmp(rc->o.target, "avx2"))
+			want = HS_CPU_FEATURES_AVX2;
+		else if (!strcmp(rc->o.target, "generic"))
+			want = 0;
+		else {
+			sl__rc_error(rc, &at,
+				     "unknown target '%s' (native, avx512, "
+				     "avx2, generic)",
+				     rc->o.target);
+			goto out;
+		}
+		plat.cpu_features = want;
+		plat.tune = HS_TUNE_FAMILY_GENERIC;
+	}
 	if (ps.v.n && !rc->o.no_database) {
 		const char **exprs = sl__xcalloc(ps.v.n, sizeof(char *));
 		unsigned *flags = sl__xcalloc(ps.v.n, sizeof(unsigned));
@@ -718,7 +757,8 @@ int sl__rc_emit(struct sl_rulec *rc, const char *out, struct sl_rulec_stats *st)
 
 		for (size_t k = 0; k < p->tgts.n; k++) {
 			struct sl__btgt bt = {.leaf = p->tgts.v[k].leaf,
-					      .role = p->tgts.v[k].role};
+					      .role = p->tgts.v[k].role,
+					      .bounds = p->tgts.v[k].bounds};
 
 			vec_push(&tgts, bt);
 		}

@@ -195,10 +195,15 @@ static void leaves_of(FILE *o, const struct sl_bundle *b, uint32_t node)
 
 			if (t->leaf != n->a)
 				continue;
-			fprintf(o, "      %-6s %-13s \"%s\"  #%u %s\n",
+			fprintf(o, "      %-6s %-13s \"%s\"  #%u %s%s%s%s\n",
 				t->role == SL__ROLE_UNLESS ? "unless" : "match",
 				pt->origin < 4 ? origin[pt->origin] : "?",
-				b->str + pt->text, p, b->str + pt->expr);
+				b->str + pt->text, p,
+				t->bounds & SL__BOUND_START ? "\\b" : "",
+				b->str + pt->expr,
+				t->bounds & SL__BOUND_END ? "\\b" : "",
+				t->bounds & SL__BOUND_FIELD ? "  (whole field)"
+							    : "");
 		}
 	}
 }

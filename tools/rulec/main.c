@@ -34,6 +34,10 @@ static void usage(FILE *o)
 	    "                       compiled on the fly, or the default "
 	    "bundle\n"
 	    "  -r, --bundle BUNDLE  the bundle --test uses\n"
+	    "  -T, --target CPU     build the database for native (default:\n"
+	    "                       this machine), avx512, avx2 or generic;\n"
+	    "                       it runs on any CPU with at least those\n"
+	    "                       features\n"
 	    "  -q, --quiet          no summary on success\n"
 	    "  -h, --help           this text\n"
 	    "\n"
@@ -43,9 +47,12 @@ static void usage(FILE *o)
 	    o);
 }
 
+static const char *target; /* --target */
+
 static int compile(char **src, int n, const char *out, bool quiet)
 {
-	struct sl_rulec *rc = sl_rulec_new(NULL);
+	struct sl_rulec_opts o = {.target = target};
+	struct sl_rulec *rc = sl_rulec_new(&o);
 	struct sl_rulec_stats st;
 	int errs;
 
@@ -83,6 +90,7 @@ int main(int argc, char **argv)
 	    {"test", required_argument, NULL, 't'},
 	    {"bundle", required_argument, NULL, 'r'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"target", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -90,7 +98,8 @@ int main(int argc, char **argv)
 	bool check = false, quiet = false;
 	int c, modes;
 
-	while ((c = getopt_long(argc, argv, "o:ce:t:r:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:ce:t:r:qT:h", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -109,6 +118,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'T':
+			target = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -243,14 +243,17 @@ static void add_field(struct pctx *p, const char *s, struct loc l, void *arg)
 
 struct term_arg {
 	struct leaf *leaf;
-	uint8_t kind, role;
+	uint8_t kind, role, exact;
 };
 
 static void add_term(struct pctx *p, const char *s, struct loc l, void *arg)
 {
 	struct term_arg *a = arg;
-	struct term t = {
-	    .text = sl__xstrdup(s), .loc = l, .kind = a->kind, .role = a->role};
+	struct term t = {.text = sl__xstrdup(s),
+			 .loc = l,
+			 .kind = a->kind,
+			 .role = a->role,
+			 .exact = a->exact};
 
 	vec_push(&a->leaf->terms, t);
 }
@@ -258,7 +261,10 @@ static void add_term(struct pctx *p, const char *s, struct loc l, void *arg)
 static void add_listref(struct pctx *p, const char *s, struct loc l, void *arg)
 {
 	struct term_arg *a = arg;
-	struct listref r = {.name = sl__xstrdup(s), .loc = l, .role = a->role};
+	struct listref r = {.name = sl__xstrdup(s),
+			    .loc = l,
+			    .role = a->role,
+			    .exact = a->exact};
 
 	vec_push(&a->leaf->lists, r);
 }
@@ -294,9 +300,15 @@ static uint32_t parse_match(struct pctx *p, struct fy_node *n, struct loc at,
 					bad = true;
 				continue;
 			}
+			ta.exact = 0;
 			if (key_is(pr, "terms", &k)) {
 				ta.kind = TK_TERM, ta.role = SL__ROLE_TERM;
 				each_scalar(p, v, "terms", kl, add_term, &ta);
+				positive = true;
+			} else if (key_is(pr, "exact", &k)) {
+				ta.kind = TK_TERM, ta.role = SL__ROLE_TERM;
+				ta.exact = 1;
+				each_scalar(p, v, "exact", kl, add_term, &ta);
 				positive = true;
 			} else if (key_is(pr, "regex", &k)) {
 				ta.kind = TK_REGEX, ta.role = SL__ROLE_TERM;
@@ -314,6 +326,12 @@ static uint32_t parse_match(struct pctx *p, struct fy_node *n, struct loc at,
 				each_scalar(p, v, "terms_from", kl, add_listref,
 					    &ta);
 				positive = true;
+			} else if (key_is(pr, "exact_from", &k)) {
+				ta.role = SL__ROLE_TERM;
+				ta.exact = 1;
+				each_scalar(p, v, "exact_from", kl, add_listref,
+					    &ta);
+				positive = true;
 			} else if (key_is(pr, "unless_from", &k)) {
 				ta.role = SL__ROLE_UNLESS;
 				each_scalar(p, v, "unless_from", kl,
@@ -321,8 +339,9 @@ static uint32_t parse_match(struct pctx *p, struct fy_node *n, struct loc at,
 			} else {
 				ERR(p, kl,
 				    "unknown key '%s' in match (expected "
-				    "fields, terms, regex, unless, "
-				    "unless_regex, terms_from, unless_from)",
+				    "fields, terms, exact, regex, unless, "
+				    "unless_regex, terms_from, exact_from, "
+				    "unless_from)",
 				    key_str(pr, kb, sizeof(kb)));
 				bad = true;
 			}

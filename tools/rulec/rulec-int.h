@@ -69,12 +69,14 @@ struct term {
 	uint8_t kind;	 /* enum term_kind */
 	uint8_t role;	 /* SL__ROLE_TERM or SL__ROLE_UNLESS */
 	uint8_t variant; /* derived by OpenCC from another term */
+	uint8_t exact;	 /* must be the whole field (`exact:`) */
 };
 
 struct listref {
 	char *name;
 	struct loc loc;
-	uint8_t role; /* for terms lists: SL__ROLE_TERM / UNLESS */
+	uint8_t role;  /* for terms lists: SL__ROLE_TERM / UNLESS */
+	uint8_t exact; /* exact_from: */
 };
 
 struct leaf {

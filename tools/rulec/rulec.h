@@ -16,12 +16,16 @@
 #include <stdio.h>
 
 struct sl_rulec_opts {
-	FILE *diag;	  /* errors; NULL = stderr */
-	bool no_files;	  /* sources may not name list files (fuzzing) */
-	bool no_database; /* check only up to the Hyperscan compile (fuzzing:
-			     arbitrary regexes can take long to compile) */
-	bool no_variants; /* skip the OpenCC variants (benches of raw
-			     pattern counts) */
+	FILE *diag;	    /* errors; NULL = stderr */
+	bool no_files;	    /* sources may not name list files (fuzzing) */
+	bool no_database;   /* check only up to the Hyperscan compile (fuzzing:
+			       arbitrary regexes can take long to compile) */
+	bool no_variants;   /* skip the OpenCC variants (benches of raw
+			       pattern counts) */
+	const char *target; /* CPU the database is built for: "native"
+			       (NULL: this machine), "avx512", "avx2" or
+			       "generic"; a bundle runs on any CPU with at
+			       least its features (valgrind: avx2) */
 };
 
 /* What a build produced, for the tool's summary and the benches. */
