@@ -263,9 +263,6 @@ size_t sl__utf8_check(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k;
-
 		/* ASCII without NUL, a word at a time: a byte is flagged
 		 * when its high bit is set or it is zero. */
 		while (n - i >= 8) {
@@ -276,18 +273,24 @@ size_t sl__utf8_check(const char *s, size_t n)
 				break;
 			i += 8;
 		}
-		if (i >= n)
-			break;
-		if (p[i] && p[i] < 0x80) {
-			i++;
-			continue;
+		/* then byte by byte, staying here through a run of
+		 * multi-byte characters (CJK text is one long run) */
+		while (i < n) {
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t k;
+
+			if (p[i] < 0x80) {
+				if (!p[i])
+					return i;
+				i++;
+				break;
+			}
+			k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i),
+					     &cp);
+			if (k <= 0)
+				return i;
+			i += (size_t)k;
 		}
-		if (!p[i])
-			return i;
-		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
-		if (k <= 0)
-			return i;
-		i += (size_t)k;
 	}
 	return n;
 }

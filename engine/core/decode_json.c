@@ -39,12 +39,21 @@ static const uint8_t byte_class[256] = {
     ['}'] = C_CLOSE, ['\\'] = C_BSLASH, [0] = C_NUL,
 };
 
+/* Word-at-a-time tests (SWAR): HAS_ZERO(w) is non-zero exactly when one
+ * of the eight bytes of w is zero. */
+#define ONES	    UINT64_C(0x0101010101010101)
+#define HIGHS	    UINT64_C(0x8080808080808080)
+#define QUOTES	    (ONES * '"')
+#define BSLASHES    (ONES * '\\')
+#define HAS_ZERO(w) ((((w)-ONES) & ~(w)) & HIGHS)
+
 /* *where gets the offending byte offset. */
 static enum prescan_result prescan(const unsigned char *p, size_t n,
 				   bool *non_ascii, size_t *where)
 {
 	unsigned depth = 0;
 	unsigned char acc = 0;
+	uint64_t acc64 = 0;
 	size_t i = 0;
 
 	while (i < n) {
@@ -69,8 +78,33 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 			*where = i;
 			return PRESCAN_NUL;
 		case C_QUOTE:
-			/* inside a string: only '"', '\\' and NUL matter */
-			for (i++; i < n; i++) {
+			/* inside a string: only '"', '\\' and NUL matter;
+			 * plain bytes go a word at a time */
+			for (i++; i < n;) {
+				while (n - i >= 8) {
+					uint64_t w, m;
+
+					memcpy(&w, p + i, 8);
+					m = HAS_ZERO(w) | HAS_ZERO(w ^ QUOTES) |
+					    HAS_ZERO(w ^ BSLASHES);
+					if (m) {
+						/* the lowest flag is exact: go
+						 * straight to that byte */
+						unsigned k =
+						    (unsigned)__builtin_ctzll(
+							m) /
+						    8;
+
+						acc64 |= w & (~UINT64_C(0) >>
+							      (56 - 8 * k));
+						i += k;
+						break;
+					}
+					acc64 |= w;
+					i += 8;
+				}
+				if (i >= n)
+					break;
 				c = p[i];
 				acc |= c;
 				if (c == '"')
@@ -85,10 +119,12 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 						*where = i;
 						return PRESCAN_NUL;
 					}
-					i++; /* the escaped byte */
-					if (i < n)
-						acc |= p[i];
+					if (i + 1 < n)
+						acc |= p[i + 1];
+					i += 2; /* the escaped byte too */
+					continue;
 				}
+				i++;
 			}
 			break;
 		default:
@@ -96,7 +132,7 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 		}
 		i++;
 	}
-	*non_ascii = acc & 0x80;
+	*non_ascii = (acc & 0x80) || (acc64 & HIGHS);
 	return PRESCAN_OK;
 }
 

@@ -148,7 +148,7 @@ ParameterizedTest(struct derr_case *c, decode, type_errors)
 /* ------------------------------------------------------------- framing */
 
 struct frame_case {
-	char line[48];
+	char line[64];
 	enum sl_errcode code;
 };
 
@@ -165,6 +165,11 @@ static struct frame_case frame_cases[] = {
     {"null", SL_E_NOT_OBJECT},
     {"{\"a\":[[[[[[[[1]]]]]]]]}", SL_E_TOO_DEEP},
     {"{\"a\":\"[[[[[[[[[[[[[[\"}", SL_E_MISSING_FIELD}, /* in a string */
+    /* escapes at every offset of a word: the pre-scan must not lose
+     * track of where strings end */
+    {"{\"a\":\"1234567\\\"[[[[[[[[[[[\"}", SL_E_MISSING_FIELD},
+    {"{\"a\":\"12345678\\\\\",\"b\":[[[[[[[[1]]]]]]]]}", SL_E_TOO_DEEP},
+    {"{\"a\":\"\\\\\\\\\\\\\\\\\\\"[[[[[[[[[[\"}", SL_E_MISSING_FIELD},
     {"{\"decl_id\": \"A\\u0000B\"}", SL_E_BAD_UTF8},
     {"{\"decl_id\": \"A\xff\"}", SL_E_BAD_UTF8},
     {"{\"x\": \"\xc0\xaf\"}", SL_E_BAD_UTF8},	  /* overlong '/' */
