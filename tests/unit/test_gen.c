@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -570,5 +571,134 @@ Test(gen, state_labels_follow_the_rules)
 	cr_expect_gt(windows, 1000);
 	cr_expect_gt(over, 300, "the scenarios must cross their limits");
 	free(t);
+	unmake(&c);
+}
+
+/* ------------------------------------------------------ sluice-gen check */
+
+static void write_verdicts(const char *path, const struct corpus *c,
+			   size_t sampled_at, size_t released_at)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	for (size_t i = 0; i < c->n; i++) {
+		const cJSON *l = c->r[i].label;
+		const char *id = lstr(l, "decl_id");
+		const char *v = i == sampled_at	   ? "inspect"
+				: i == released_at ? "release"
+						   : lstr(l, "expect");
+
+		fprintf(f,
+			"{\"decl_id\":%s%s%s,\"verdict\":\"%s\",\"sampled\":%s",
+			id ? "\"" : "", id ? id : "null", id ? "\"" : "", v,
+			i == sampled_at ? "true" : "false");
+		if (lstr(l, "error.code"))
+			fprintf(f,
+				",\"error\":{\"code\":\"%s\",\"field\":\"%s\"}",
+				lstr(l, "error.code"),
+				lstr(l, "error.field") ? lstr(l, "error.field")
+						       : "");
+		fputs("}\n", f);
+	}
+	fclose(f);
+}
+
+static bool later_parcel(const struct corpus *c, size_t j, const cJSON *sj)
+{
+	for (size_t k = j + 1; k < c->n; k++) {
+		const cJSON *sk =
+		    cJSON_GetObjectItemCaseSensitive(c->r[k].label, "state");
+
+		if (sk && lstr(sk, "buyer") &&
+		    !strcmp(lstr(sk, "buyer"), lstr(sj, "buyer")) &&
+		    cJSON_GetObjectItemCaseSensitive(sk, "year")->valueint ==
+			cJSON_GetObjectItemCaseSensitive(sj, "year")->valueint)
+			return true;
+	}
+	return false;
+}
+
+/* An annual.over parcel the engine released is right exactly when an
+ * earlier parcel of that buyer was sampled for inspection (so not
+ * released) and the replayed total leaves room for it. */
+Test(gen, check_replays_the_buyers_total)
+{
+	struct corpus c;
+	char dir[] = "/tmp/test_gen.XXXXXX", lab[64], ver[64];
+	FILE *f, *null = fopen("/dev/null", "w");
+	size_t under = 0, over = 0;
+	bool found = false;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(lab, sizeof(lab), "%s/labels", dir);
+	snprintf(ver, sizeof(ver), "%s/verdicts", dir);
+	make(&c, 21, 20000, SL_GEN_JSON, "default,annual=300", false);
+	f = fopen(lab, "w");
+	for (size_t i = 0; i < c.n; i++) {
+		char *t = cJSON_PrintUnformatted(c.r[i].label);
+
+		fprintf(f, "%s\n", t);
+		cJSON_free(t);
+	}
+	fclose(f);
+
+	/* a buyer's annual.over, and an earlier released parcel of theirs
+	 * big enough that without it the over one fits */
+	for (size_t j = 0; j < c.n && !found; j++) {
+		const cJSON *lj = c.r[j].label, *sj;
+		double bj, vj;
+
+		if (strcmp(lstr(lj, "class"), "annual.over"))
+			continue;
+		sj = cJSON_GetObjectItemCaseSensitive(lj, "state");
+		/* the buyer's last parcel that year: no later label depends
+		 * on the total this test changes */
+		if (later_parcel(&c, j, sj))
+			continue;
+		bj = cJSON_GetObjectItemCaseSensitive(
+			 sj, "released_before_paid_cny")
+			 ->valuedouble;
+		vj = cJSON_GetObjectItemCaseSensitive(lj, "paid_cny")
+			 ->valuedouble;
+		for (size_t i = 0; i < j && !found; i++) {
+			const cJSON *li = c.r[i].label;
+			const cJSON *si =
+			    cJSON_GetObjectItemCaseSensitive(li, "state");
+
+			if (strcmp(lstr(li, "class"), "annual.under") || !si ||
+			    strcmp(lstr(si, "buyer"), lstr(sj, "buyer")) ||
+			    cJSON_GetObjectItemCaseSensitive(si, "year")
+				    ->valueint !=
+				cJSON_GetObjectItemCaseSensitive(sj, "year")
+				    ->valueint)
+				continue;
+			if (bj -
+				cJSON_GetObjectItemCaseSensitive(li, "paid_cny")
+				    ->valuedouble +
+				vj <=
+			    25000) {
+				under = i;
+				over = j;
+				found = true;
+			}
+		}
+	}
+	cr_assert(found, "no crossing buyer in the corpus");
+
+	write_verdicts(ver, &c, SIZE_MAX, SIZE_MAX);
+	cr_expect_eq(sl_gen_check(lab, ver, null, false, false), 0,
+		     "the labels' own verdicts are not all right");
+	write_verdicts(ver, &c, under, over);
+	cr_expect_eq(sl_gen_check(lab, ver, null, false, false), 0,
+		     "line %zu released after line %zu was sampled: right",
+		     over + 1, under + 1);
+	write_verdicts(ver, &c, SIZE_MAX, over);
+	cr_expect_gt(sl_gen_check(lab, ver, null, false, false), 0,
+		     "line %zu released over the limit: wrong", over + 1);
+	fclose(null);
+	unlink(ver);
+	unlink(lab);
+	rmdir(dir);
 	unmake(&c);
 }

@@ -798,6 +798,7 @@ static int print_label(struct sl_gen *g, bool valid)
 				  l->rel_before_g);
 			add_money(s, st, "released_before_paid_cny",
 				  l->rel_before_p);
+			add_money(s, st, "limit_cny", g->o.annual_limit);
 		}
 		if (cons_part) {
 			time_t d = (time_t)(l->day * 86400);
