@@ -316,8 +316,8 @@ void sl_decide(const struct sl_decide_ctx *ctx, const sl_decl_t *d,
 	/* 2. Enterprise: negative list and tier floors.  The SPEC's "never
 	 * released" holds even against a policy that says otherwise. */
 	if (negative)
-		eng_set(eng, ENG_NEGATIVE, "TIER.NEGATIVE_LIST",
-			"ebc.code", vmax(pol->negative_floor, SL_VERDICT_HOLD));
+		eng_set(eng, ENG_NEGATIVE, "TIER.NEGATIVE_LIST", "ebc.code",
+			vmax(pol->negative_floor, SL_VERDICT_HOLD));
 	floor = pol->tier[tier].floor;
 	if (tier == SL_TIER_UNKNOWN)
 		floor = vmax(floor, SL_VERDICT_HOLD);
@@ -373,15 +373,19 @@ void sl_decide(const struct sl_decide_ctx *ctx, const sl_decl_t *d,
 					SL_VERDICT_HOLD);
 			else if ((pol->split_max_count &&
 				  count > pol->split_max_count) ||
-				 (pol->split_max_value_cny &&
+				 (pol->split_max_value_cny && count >= 2 &&
 				  total > pol->split_max_value_cny))
 				eng_set(eng, ENG_SPLIT, "SPLIT_SHIPMENT",
 					"consignee", SL_VERDICT_HOLD);
 		}
 	}
 
+	/* Everything but random selection: a parcel inspected only because
+	 * it was drawn is delivered once found compliant, so it uses the
+	 * buyer's quota like a release does. */
 	for (i = 0; i < ENG__COUNT; i++)
-		v = vmax(v, eng[i].action);
+		if (i != ENG_RANDOM)
+			v = vmax(v, eng[i].action);
 
 	/* 6. The annual limit gates a release, atomically. */
 	if (v == SL_VERDICT_RELEASE && limits) {
@@ -404,7 +408,7 @@ void sl_decide(const struct sl_decide_ctx *ctx, const sl_decl_t *d,
 		v = vmax(v, eng[ENG_ANNUAL].action);
 		v = vmax(v, eng[ENG_STATE].action);
 	}
-	out->verdict = v;
+	out->verdict = vmax(v, eng[ENG_RANDOM].action);
 
 	/* 7. Reasons: rules first, then the engine's, which always fit. */
 	for (i = 0; i < ENG__COUNT; i++)

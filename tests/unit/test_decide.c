@@ -399,8 +399,11 @@ Test(decide, transaction_limit_counts_freight_and_insurance)
 	decl("A3", E_ADV);
 	d.trade_mode = SL_TM_M1210;
 	d.goods_value = CNY(6000);
+	d.s[SL_DS_CONS_ADDRESS] = S("A3");
 	run();
 	cr_expect_eq(v.verdict, SL_VERDICT_HOLD, "1210 has the limit too");
+	cr_expect_not(has_reason("SPLIT_SHIPMENT"),
+		      "one parcel alone is not a split shipment");
 }
 
 Test(decide, annual_limit_releases_up_to_26000)
@@ -441,6 +444,38 @@ Test(decide, annual_limit_releases_up_to_26000)
 	cr_expect_eq(
 	    sl_state_buyer_total(st, UINT64_C(11010519491231002), 2026),
 	    CNY(26000));
+}
+
+Test(decide, a_randomly_inspected_parcel_uses_the_quota)
+{
+	/* Drawn for inspection, otherwise clean: found compliant it is
+	 * delivered, so it counts like a release. */
+	pol.tier[SL_TIER_ADVANCED].sample_ppm = 0;
+	pol.tier[SL_TIER_GENERAL].sample_ppm = SL_PPM;
+	use_policy();
+	decl("R1", e_gen);
+	d.goods_value = CNY(5000);
+	run();
+	cr_expect_eq(v.verdict, SL_VERDICT_INSPECT);
+	cr_expect(v.sampled);
+	cr_expect_eq(
+	    sl_state_buyer_total(st, UINT64_C(11010519491231002), 2026),
+	    CNY(5000));
+	for (int i = 0; i < 4; i++) {
+		id_buf[1]++;
+		d.s[SL_DS_CONS_ADDRESS] = S(id_buf);
+		run();
+	}
+	cr_expect_eq(
+	    sl_state_buyer_total(st, UINT64_C(11010519491231002), 2026),
+	    CNY(25000));
+	decl("R9", e_gen); /* over the limit: held for it, and drawn too */
+	d.s[SL_DS_CONS_ADDRESS] = S("R9");
+	d.goods_value = CNY(1001);
+	run();
+	cr_expect_eq(v.verdict, SL_VERDICT_INSPECT);
+	cr_expect(has_reason("LIMIT.ANNUAL"));
+	cr_expect(has_reason("RANDOM.GENERAL"));
 }
 
 Test(decide, only_released_value_counts)

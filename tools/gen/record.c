@@ -185,6 +185,14 @@ static unsigned mk_risk(struct sl_gen *g, const struct gen_risk *rk, int lang,
 	return pos;
 }
 
+/* The animal and plant products list (公告第470号) forbids entry only:
+ * the same goods leaving China are not prohibited, so such records must
+ * be imports for their label (seize) to hold. */
+static bool entry_only(const struct gen_class *c)
+{
+	return !strcmp(c->name, "prohibited.animal_plant");
+}
+
 /* utf8proc walks code points; the generator never splits one. */
 static const char *each_cp(struct sl_gen *g, const char *s, const char *sep,
 			   bool fullwidth, bool mixed)
@@ -269,7 +277,9 @@ static void mk_evasion(struct sl_gen *g, const struct gen_class *c)
 		   ? (gen_chance(&g->rng, 0.5) ? 0 : 1)
 		   : 0;
 	/* a Chinese name needs an import: exports are written in English */
-	pos = mk_risk(g, rk, lang, lang == 0 ? GEN_FLOW_IMPORT : GEN_FLOW_ANY);
+	pos = mk_risk(g, rk, lang,
+		      lang == 0 || entry_only(rk->cls) ? GEN_FLOW_IMPORT
+						       : GEN_FLOW_ANY);
 	it = &g->m.items[pos];
 	term = lang == 1 ? rk->term_en : rk->term_zh;
 	l->base = rk->cls;
@@ -871,7 +881,7 @@ int sl_gen_next(struct sl_gen *g, const void **rec, size_t *len,
 	case GEN_K_RESTRICTED:
 	case GEN_K_TRAP:
 		mk_risk(g, &g->risk[c->rows[gen_below(r, c->n_rows)]], -1,
-			GEN_FLOW_ANY);
+			entry_only(c) ? GEN_FLOW_IMPORT : GEN_FLOW_ANY);
 		break;
 	case GEN_K_EVASION:
 		mk_evasion(g, c);
