@@ -966,14 +966,15 @@ static int parse_mix(struct sl_gen *g, char *err, size_t errlen)
 		return error(err, errlen, "--mix: every weight is zero");
 	wsel_build(g, &g->mix, w, ix, n);
 
-	/* Coverage: a class whose share would give it less than one record
-	 * still gets one, in an evenly spaced slot, when the file has room
-	 * for every class (at least 20 records per class). */
+	/* Coverage: a class whose share would give it fewer than 20 records
+	 * (so that the draw could miss it: P = e^-share) still gets one, in
+	 * an evenly spaced slot, when the file has room for every class (at
+	 * least 20 records per class). */
 	g->forced_slot = gen_perm_alloc(&g->perm, n * sizeof(uint64_t));
 	g->forced_class = gen_perm_alloc(&g->perm, n * sizeof(uint32_t));
 	if (g->o.count >= 20 * (uint64_t)n) {
 		for (uint32_t j = 0; j < n; j++) {
-			if (w[j] / total * (double)g->o.count >= 1.0)
+			if (w[j] / total * (double)g->o.count >= 20.0)
 				continue;
 			g->forced_slot[g->n_forced] =
 			    (2 * (uint64_t)j + 1) * g->o.count / (2 * n);
