@@ -51,6 +51,8 @@ for round in $(seq 1 "$rounds"); do
 			got=$((got - 1))
 		fi
 		head -n "$got" piece.out >>out.jsonl
+		echo "piece: from line $((done_lines + 1)), $got answered, killed: $kills" >>pieces.log
+		cat piece.err >>pieces.log
 		done_lines=$((done_lines + got))
 	done
 	ids_in=$(jq -r .decl_id all.jsonl | md5sum)
@@ -66,11 +68,12 @@ for round in $(seq 1 "$rounds"); do
 	rel=$(jq -r .verdict out.jsonl | grep -c '^release$' || true)
 	echo "round $round: $kills kills, $rel released (uninterrupted: $ref), $over buyers over the limit"
 	[ "$over" -eq 0 ] || fail=1
-	# A kill can only cost the releases of the batches in flight (their
-	# state was logged, their verdicts not written): never more than a
-	# few percent here, never a gain.
-	if [ "$rel" -gt "$ref" ] || [ "$rel" -lt $((ref * 85 / 100)) ]; then
+	# A kill can cost releases, never add one: the batch in flight had its
+	# state logged but its verdicts not written, so the restart screens it
+	# again against a state that already counts it (docs/state.md).
+	if [ "$rel" -gt "$ref" ]; then
 		echo "FAIL round $round: $rel released vs $ref uninterrupted"
+		cp out.jsonl "fail-$round.jsonl"
 		fail=1
 	fi
 done
