@@ -31,8 +31,9 @@
 
 #include "cli.h"
 
-#define IN_CAP	(SL_LINE_MAX * 4) /* longest line + room to read */
-#define OUT_CAP (1024 * 1024)	  /* verdict lines between writes */
+#define IN_CAP		 (SL_LINE_MAX * 4) /* longest line + room to read */
+#define OUT_CAP		 (1024 * 1024)	   /* verdict lines between writes */
+#define CHECKPOINT_EVERY 256 /* output blocks: about a million verdicts */
 
 struct screen_opts {
 	const char *bundle;    /* -r: rule bundle; NULL = default bundle */
@@ -51,8 +52,9 @@ struct screen_run {
 	int out_fd;
 	char *out;
 	size_t out_len;
-	int io_error;	 /* errno of a failed write, 0 if none */
-	int state_error; /* errno of a failed state flush, 0 if none */
+	int io_error;	  /* errno of a failed write, 0 if none */
+	int state_error;  /* errno of a failed state flush, 0 if none */
+	uint64_t flushes; /* output blocks written */
 
 	struct sl_vlog *vlog; /* --verdict-log; NULL = none */
 	uint64_t unlogged;    /* verdicts the log refused (disk full, ...) */
@@ -146,6 +148,14 @@ static void out_flush(struct screen_run *r)
 		off += (size_t)n;
 	}
 	r->out_len = 0;
+	/* Now and then, off the per-declaration path: expire old split
+	 * windows (else a long multi-day run fills the pools and holds) and,
+	 * with --state, compact the log into a snapshot. */
+	if (r->state && !r->io_error && ++r->flushes % CHECKPOINT_EVERY == 0) {
+		rc = sl_state_checkpoint(r->state);
+		if (rc < 0 && !r->state_error)
+			r->state_error = -rc;
+	}
 }
 
 /* Writes r->v as one JSON line. */
