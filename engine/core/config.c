@@ -66,6 +66,7 @@ static const struct key top_keys[] = {
     U32("queues.tx_desc", tx_desc, 32, 16384),
     U32("queues.log_ring", log_ring, 64, 1 << 20),
     U32("udp_port", udp_port, 1, 65535),
+    STR("ip", ip),
     PATH("rules.bundle", bundle),
     PATH("rules.registry", registry),
     PATH("state.dir", state_dir),
@@ -509,6 +510,7 @@ static int check(struct ctx *x)
 {
 	struct sl_config *c = x->c;
 	struct sockaddr_storage ss;
+	struct in_addr v4;
 	unsigned i, j;
 
 	for (i = 0; i < c->n_ports; i++) {
@@ -535,6 +537,10 @@ static int check(struct ctx *x)
 				   "ports[%u]: same device as ports[%u]", i, j);
 				return -1;
 			}
+	}
+	if (c->ip[0] && inet_pton(AF_INET, c->ip, &v4) != 1) {
+		key_err(x, "ip", "ip: \"%s\" is not an IPv4 address", c->ip);
+		return -1;
 	}
 	if (c->metrics_listen[0] &&
 	    sl_config_parse_listen(c->metrics_listen, &ss) < 0) {

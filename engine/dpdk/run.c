@@ -175,6 +175,8 @@ static int apply_config(int argc, char **argv, struct sl_engine *e)
 		o->port = (uint16_t)c->udp_port;
 	if (c->metrics_listen[0])
 		o->metrics = c->metrics_listen;
+	if (c->ip[0])
+		o->ip = c->ip;
 	if (c->drain_timeout_ms)
 		o->drain_timeout_ms = c->drain_timeout_ms;
 	return 0;

@@ -51,6 +51,8 @@ struct sl_config {
 	uint32_t tx_desc;  /* --txd: descriptors per TX queue */
 	uint32_t log_ring; /* --log-ring: log ring entries per worker */
 	uint32_t udp_port; /* --port: declarations arrive on this UDP port */
+	char ip[SL_CONFIG_STR_MAX]; /* --ip: the engine's IPv4 address; it
+				       answers ARP for it.  "" = none */
 
 	char bundle[SL_CONFIG_PATH_MAX];      /* -r; "" = the default bundle */
 	char registry[SL_CONFIG_PATH_MAX];    /* -e; "" = none: all unknown */

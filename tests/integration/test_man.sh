@@ -9,11 +9,8 @@ man=$SLUICE_SRC/deploy/man
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v groff >/dev/null || fail "groff is not installed"
 
-# Commands whose page must exist as soon as the command is built.
-required="sluice-pcap sluicectl sluice-audit sluice-feedback sluice-config"
-# Commands documented when their page is written (their binaries are still
-# changing): checked like the others once the page exists.
-later="sluice sluice-rulec sluice-gen"
+# Every command users run.
+required="sluice sluice-rulec sluice-gen sluice-pcap sluicectl sluice-audit sluice-feedback sluice-config"
 
 check() { # NAME
 	local name=$1 page=$man/$1.1 opts o
@@ -22,7 +19,14 @@ check() { # NAME
 	[ ! -s "$SLUICE_TMP/groff.err" ] || fail "$name.1: $(cat "$SLUICE_TMP/groff.err")"
 	head -1 "$page" | grep -q "^\.TH $(echo "$name" | tr a-z A-Z) 1 " || fail "$name.1: .TH line"
 	# The options --help lists, as the page writes them (\-\-name).
-	opts=$("$SLUICE_BIN/$name" --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u)
+	opts=$({
+		"$SLUICE_BIN/$name" --help
+		# sluice's subcommands have their own --help.
+		if [ "$name" = sluice ]; then
+			"$SLUICE_BIN/sluice" screen --help
+			"$SLUICE_BIN/sluice" run --help
+		fi
+	} 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u)
 	for o in $opts; do
 		grep -qF -- "$(echo "$o" | sed 's/-/\\-/g')" "$page" ||
 			fail "$name.1 does not document $o (from $name --help)"
@@ -32,9 +36,6 @@ check() { # NAME
 for name in $required; do
 	[ -x "$SLUICE_BIN/$name" ] || fail "$name is not built"
 	check "$name"
-done
-for name in $later; do
-	[ -x "$SLUICE_BIN/$name" ] && [ -f "$man/$name.1" ] && check "$name"
 done
 # No page for a command that does not exist.
 for page in "$man"/*.1; do

@@ -31,6 +31,7 @@ Test(config, shipped_file)
 	cr_expect_eq(c->tx_desc, 4096);
 	cr_expect_eq(c->log_ring, 8192);
 	cr_expect_eq(c->udp_port, 9610);
+	cr_expect_str_eq(c->ip, "10.30.0.10");
 	cr_expect_str_eq(c->bundle, "/var/lib/sluice/bundles/current.bundle");
 	cr_expect_str_eq(c->registry,
 			 "/var/lib/sluice/registry/enterprises.csv");
@@ -181,6 +182,7 @@ ParameterizedTestParameters(config, mistakes)
 	    {"rules:\n\tbundle: x\n",
 	     "2:1: error: tab character may not be used as indentation"},
 	    {"control:\n  socket: \"\"\n", "2:3: error: control.socket: empty"},
+	    {"ip: 10.30.0\n", "1:1: error: ip: \"10.30.0\" is not an IPv4"},
 	    {"verdict_log:\n  fsync: sometimes\n",
 	     "2:10: error: verdict_log.fsync: verdict log fsync 'sometimes'"},
 	    {"verdict_log:\n  hash: md5\n", "2:9: error: verdict_log.hash:"},
