@@ -5,6 +5,11 @@ dashboard of a bureau's sluice engines.  Edit this file, not the JSON:
 tests/integration/test_metrics.sh checks that the JSON is this script's
 output and that every metric it queries is one the engine exports."""
 import json
+import sys
+
+if len(sys.argv) > 1:
+    sys.stdout.write(__doc__)
+    sys.exit(0 if sys.argv[1] in ("-h", "--help") else 2)
 
 DS = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
 panels = []
