@@ -189,8 +189,9 @@ static cJSON *top_reply(struct sl_engine *e, char **save)
 	struct sl_rule_count top[TOP_MAX];
 	const char *a = strtok_r(NULL, " \t\r\n", save);
 	const char *b = strtok_r(NULL, " \t\r\n", save);
-	long minutes = a ? strtol(a, NULL, 10) : 15;
-	long n = b ? strtol(b, NULL, 10) : 10;
+	char *end_a = NULL, *end_b = NULL;
+	long minutes = a ? strtol(a, &end_a, 10) : 15;
+	long n = b ? strtol(b, &end_b, 10) : 10;
 	cJSON *r = cJSON_CreateObject(), *arr;
 	uint64_t nv = 0;
 	unsigned i, got;
@@ -202,7 +203,8 @@ static cJSON *top_reply(struct sl_engine *e, char **save)
 					"--metrics");
 		return r;
 	}
-	if (minutes < 1 || minutes > SL_RS_MINUTES || n < 1 || n > TOP_MAX) {
+	if ((end_a && *end_a) || (end_b && *end_b) || minutes < 1 ||
+	    minutes > SL_RS_MINUTES || n < 1 || n > TOP_MAX) {
 		cJSON_AddBoolToObject(r, "ok", 0);
 		cJSON_AddStringToObject(r, "error",
 					"usage: top [MINUTES 1-60] [N 1-100]");

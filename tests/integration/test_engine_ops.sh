@@ -185,7 +185,9 @@ set +e
 $C frobnicate >/dev/null; rc=$?
 "$SLUICE_BIN/sluicectl" -s "$T/none.sock" stats >/dev/null 2>&1; rc2=$?
 $C top 0 >/dev/null; rc3=$?
+$C top 5x >/dev/null; rc4=$?
 set -e
+[ $rc4 = 1 ] || fail "top 5x: status $rc4, want 1"
 [ $rc = 1 ] || fail "unknown command: status $rc, want 1"
 [ $rc2 = 2 ] || fail "no engine: status $rc2, want 2"
 [ $rc3 = 1 ] || fail "top 0: status $rc3, want 1"
