@@ -55,14 +55,21 @@ static const uint8_t head_len[32] = {
     [0x1e] = 3, [0x1f] = 5,		/* map 16/32 */
 };
 
-/* Size of the object at p[0..len) into *size.  Reads only within len. */
+/* Nesting measure() follows to find where a too-deep record ends, so
+ * that the records after it in the same datagram can still be read. */
+#define MEASURE_DEPTH_CAP 64
+
+/* Size of the object at p[0..len) into *size.  Reads only within len.
+ * MEASURE_DEEP sets *size too when the record's end was found (nesting
+ * up to MEASURE_DEPTH_CAP). */
 static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 {
 	/* left[k]: elements still to come in the container at depth k+1;
 	 * the record itself is one element at depth 0. */
-	uint64_t left[SL_DEPTH_MAX + 1];
+	uint64_t left[MEASURE_DEPTH_CAP + 1];
 	unsigned depth = 0;
 	size_t off = 0;
+	bool deep = false;
 
 	left[0] = 1;
 	for (;;) {
@@ -147,14 +154,16 @@ static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 			if (elems > len - off)
 				return MEASURE_SHORT;
 			if (depth == SL_DEPTH_MAX)
-				return MEASURE_DEEP;
+				deep = true;
+			if (depth == MEASURE_DEPTH_CAP)
+				return MEASURE_DEEP; /* end unknown */
 			if (elems)
 				left[++depth] = elems;
 		}
 		while (left[depth] == 0) {
 			if (depth == 0) {
 				*size = off;
-				return MEASURE_OK;
+				return deep ? MEASURE_DEEP : MEASURE_OK;
 			}
 			depth--;
 		}
@@ -351,6 +360,9 @@ enum sl_errcode sl_decode_msgpack(struct sl_decoder *dec, const void *buf,
 				    "not valid MessagePack (byte 0xc1, which "
 				    "no object starts with)");
 	case MEASURE_DEEP:
+		/* Like a too-deep JSON line: this record only.  The next
+		 * record can be read when the end was found (size > 0). */
+		*used = size;
 		return sl_error_set(err, SL_E_TOO_DEEP, "",
 				    "nesting deeper than %u levels",
 				    SL_DEPTH_MAX);

@@ -427,7 +427,7 @@ static struct mp_case mp_cases[] = {
      SL_E_NOT_OBJECT, 4},
     {MP("\x81\xa1"
 	"a\x91\x91\x91\x91\x91\x91\x91\x91\x01"),
-     SL_E_TOO_DEEP, 0},
+     SL_E_TOO_DEEP, 12}, /* its end is known: the next record is readable */
     {MP("\x81\xa7"
 	"decl_id\xa2\xff\xfe"),
      SL_E_BAD_UTF8, 12},

@@ -255,3 +255,46 @@ Test(verdict_wire, reject_without_decl_id_round_trips)
 	sl_verdict_to_json(&back, j2, sizeof(j2));
 	cr_assert_str_eq(j2, j1);
 }
+
+/* Records follow each other in a datagram: a record nested too deep is
+ * rejected on its own (as a too-deep JSON line is), and the record after
+ * it is still read. */
+Test(wire_records, too_deep_record_does_not_swallow_the_next)
+{
+	static uint8_t buf[256];
+	static sl_decl_t d;
+	struct sl_decoder *dec = sl_decoder_new();
+	sl_error_t err;
+	size_t n = 0, used, first;
+	int i;
+
+	cr_assert_not_null(dec);
+	/* {"x": [[[[[[[[[[[]]]]]]]]]]} : 12 levels */
+	buf[n++] = 0x81;
+	buf[n++] = 0xa1;
+	buf[n++] = 'x';
+	for (i = 0; i < 10; i++)
+		buf[n++] = 0x91;
+	buf[n++] = 0x90;
+	first = n;
+	/* {"decl_id": "NEXT"} */
+	memcpy(buf + n,
+	       "\x81\xa7"
+	       "decl_id"
+	       "\xa4"
+	       "NEXT",
+	       14);
+	n += 14;
+
+	cr_assert_eq(sl_decode_msgpack(dec, buf, n, &used, &d, &err),
+		     SL_E_TOO_DEEP);
+	cr_assert_eq(used, first, "the deep record is %zu bytes, used %zu",
+		     first, used);
+	cr_assert_eq(
+	    sl_decode_msgpack(dec, buf + used, n - used, &used, &d, &err),
+	    SL_OK);
+	cr_assert_eq(used, 14);
+	cr_assert_eq(d.s[SL_DS_DECL_ID].n, 4);
+	cr_assert_eq(memcmp(d.s[SL_DS_DECL_ID].p, "NEXT", 4), 0);
+	sl_decoder_free(dec);
+}
