@@ -234,6 +234,26 @@ struct enc_stats {
 	uint64_t lines, records, skipped, too_big;
 };
 
+/* One JSON value filling the whole line (whitespace around it allowed),
+ * as `sluice screen` reads lines: trailing bytes make the line not JSON,
+ * so both see the same declarations.  NULL when it is not. */
+static cJSON *parse_line(const char *line, size_t n)
+{
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(line, n, &end, 0);
+
+	if (!j)
+		return NULL;
+	while (end < line + n &&
+	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (end != line + n) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
 /* Reads IN line by line, encodes every JSON object line and hands it to
  * the writer.  Non-object lines are reported and skipped. */
 static int encode_lines(FILE *in, const char *name, struct writer *w,
@@ -256,7 +276,7 @@ static int encode_lines(FILE *in, const char *name, struct writer *w,
 			line[--n] = '\0';
 		if (n == 0)
 			continue;
-		j = cJSON_ParseWithLength(line, (size_t)n);
+		j = parse_line(line, (size_t)n);
 		if (!j || !cJSON_IsObject(j)) {
 			fprintf(stderr,
 				"sluice-pcap: %s:%llu: not a JSON object, "
