@@ -14,6 +14,7 @@
 #include <urcu-qsbr.h>
 
 #include <sluice/bundle.h>
+#include <sluice/registry.h>
 #include <sluice/screen.h>
 
 #include "engine.h"
@@ -52,23 +53,27 @@ static int load_bundle(struct sl_engine *e, struct sl_bundle **b, char *why,
 int sl_reload(struct sl_engine *e, char *why, size_t whylen)
 {
 	struct sl_bundle *b = NULL;
+	struct sl_registry *reg = NULL;
 	struct sl_snapshot *snap, *old;
 	char err[256] = "";
 	double t0 = now_ms();
 
-	if (e->opt.registry) {
-		/* The registry loader (registry.h) is not in this build. */
-		snprintf(why, whylen,
-			 "registry %s: enterprise registries are not "
-			 "supported by this build yet",
-			 e->opt.registry);
-		goto fail;
-	}
 	if (load_bundle(e, &b, why, whylen) < 0)
 		goto fail;
-	snap = sl_snapshot_new(b, NULL, e->n_workers, err, sizeof(err));
+	if (e->opt.registry) {
+		reg = sl_registry_load(e->opt.registry, err, sizeof(err));
+		if (!reg) {
+			snprintf(why, whylen, "registry %s: %s",
+				 e->opt.registry, err);
+			goto fail_bundle;
+		}
+	}
+	snap = sl_snapshot_new(b, reg, e->n_workers, err, sizeof(err));
+	/* The snapshot holds its own references. */
+	if (reg)
+		sl_registry_put(reg);
 	if (b)
-		sl_bundle_put(b); /* the snapshot holds its own reference */
+		sl_bundle_put(b);
 	if (!snap) {
 		snprintf(why, whylen, "snapshot: %s", err);
 		goto fail;
@@ -90,6 +95,9 @@ int sl_reload(struct sl_engine *e, char *why, size_t whylen)
 	pthread_mutex_unlock(&e->reload_lock);
 	return 0;
 
+fail_bundle:
+	if (b)
+		sl_bundle_put(b);
 fail:
 	pthread_mutex_lock(&e->reload_lock);
 	e->rl.failed++;
