@@ -150,6 +150,8 @@ static const char *json_type_name(const cJSON *v)
 		return "an array";
 	case cJSON_Object:
 		return "an object";
+	case cJSON_NULL:
+		return "null"; /* as decode_msgpack.c names nil */
 	default:
 		return "something else";
 	}

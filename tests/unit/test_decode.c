@@ -104,6 +104,7 @@ static struct derr_case derr_cases[] = {
     {"{\"ebc\": {\"code\": [\"x\"]}}", "", SL_E_BAD_TYPE, "ebc.code"},
     {"{\"items\": {\"name\": \"x\"}}", "", SL_E_BAD_TYPE, "items"},
     {"{\"items\": [\"x\"]}", "", SL_E_BAD_TYPE, "items[0]"},
+    {"{\"items\": [null]}", "", SL_E_BAD_TYPE, "items[0]"},
     {"", "{\"qty\": \"2\"}", SL_E_BAD_TYPE, "items[0].qty"},
     {"", "{\"hs_code\": 3304990099}", SL_E_BAD_TYPE, "items[0].hs_code"},
     {"{\"flow\": true}", "", SL_E_BAD_TYPE, "flow"},
