@@ -593,6 +593,10 @@ static void write_verdicts(const char *path, const struct corpus *c,
 			"{\"decl_id\":%s%s%s,\"verdict\":\"%s\",\"sampled\":%s",
 			id ? "\"" : "", id ? id : "null", id ? "\"" : "", v,
 			i == sampled_at ? "true" : "false");
+		if (i == sampled_at)
+			fputs(",\"reasons\":[{\"rule\":\"RANDOM.GENERAL\","
+			      "\"points\":0}]",
+			      f);
 		if (lstr(l, "error.code"))
 			fprintf(f,
 				",\"error\":{\"code\":\"%s\",\"field\":\"%s\"}",
@@ -619,9 +623,10 @@ static bool later_parcel(const struct corpus *c, size_t j, const cJSON *sj)
 	return false;
 }
 
-/* An annual.over parcel the engine released is right exactly when an
- * earlier parcel of that buyer was sampled for inspection (so not
- * released) and the replayed total leaves room for it. */
+/* The check replays a buyer's total from the verdicts.  A parcel
+ * inspected only because random selection drew it uses the quota like a
+ * release (docs/decision.md), so a later annual.over parcel must still be
+ * held: released, it is wrong, sampled earlier parcel or not. */
 Test(gen, check_replays_the_buyers_total)
 {
 	struct corpus c;
@@ -689,9 +694,14 @@ Test(gen, check_replays_the_buyers_total)
 	write_verdicts(ver, &c, SIZE_MAX, SIZE_MAX);
 	cr_expect_eq(sl_gen_check(lab, ver, null, false, false), 0,
 		     "the labels' own verdicts are not all right");
-	write_verdicts(ver, &c, under, over);
+	write_verdicts(ver, &c, under, SIZE_MAX);
 	cr_expect_eq(sl_gen_check(lab, ver, null, false, false), 0,
-		     "line %zu released after line %zu was sampled: right",
+		     "line %zu held after line %zu was sampled: right",
+		     over + 1, under + 1);
+	write_verdicts(ver, &c, under, over);
+	cr_expect_gt(sl_gen_check(lab, ver, null, false, false), 0,
+		     "line %zu released after line %zu was sampled: the drawn "
+		     "parcel used the quota, so wrong",
 		     over + 1, under + 1);
 	write_verdicts(ver, &c, SIZE_MAX, over);
 	cr_expect_gt(sl_gen_check(lab, ver, null, false, false), 0,

@@ -97,14 +97,34 @@ static double dget(const cJSON *o, const char *k)
 	return cJSON_IsNumber(n) ? n->valuedouble : -1;
 }
 
-/* The annual limit depends on what the engine released before: a parcel
- * of the same buyer picked for random inspection was not released, so a
- * later one labelled annual.over may fit.  Replays the buyer's released
- * total from the verdicts and returns which verdicts are right for this
- * label (1 release, 2 hold, 3 either: the two value measures disagree on
- * the replayed total), or 0 when the label is not an annual one; then
- * records this verdict's effect. */
-static int replay_annual(struct check *c, const cJSON *l, const char *got)
+/* A verdict that uses the buyer's quota: a release, or an inspection for
+ * which random selection is the only reason (found compliant, the parcel
+ * is delivered: docs/decision.md, "Release gate"). */
+static bool uses_quota(const cJSON *v, const char *got)
+{
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(v, "reasons"), *r;
+
+	if (eq(got, "release"))
+		return true;
+	if (!eq(got, "inspect") ||
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "sampled")))
+		return false;
+	cJSON_ArrayForEach (r, rs) {
+		const char *rule = sget(r, "rule");
+
+		if (!rule || strncmp(rule, "RANDOM.", 7))
+			return false;
+	}
+	return true;
+}
+
+/* The annual limit depends on what the engine released before, replayed
+ * from the verdicts (uses_quota): returns which verdicts are right for
+ * this label (1 release, 2 hold, 3 either: the two value measures
+ * disagree on the replayed total), or 0 when the label is not an annual
+ * one; then records this verdict's effect. */
+static int replay_annual(struct check *c, const cJSON *l, const cJSON *v,
+			 const char *got)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(l, "state");
 	const char *cls = sget(l, "class"), *buyer = sget(st, "buyer");
@@ -123,7 +143,7 @@ static int replay_annual(struct check *c, const cJSON *l, const char *got)
 		return 0;
 	og = r->g + vg > limit + 1e-6;
 	op = r->p + vp > limit + 1e-6;
-	if (got && !strcmp(got, "release")) {
+	if (got && uses_quota(v, got)) {
 		r->g += vg;
 		r->p += vp;
 	}
@@ -134,7 +154,7 @@ static bool judge(struct check *c, const cJSON *l, const cJSON *v, char *why,
 		  size_t wl, bool *sampled_inspect)
 {
 	const char *got = sget(v, "verdict");
-	int annual = replay_annual(c, l, got);
+	int annual = replay_annual(c, l, v, got);
 	const cJSON *acc = cJSON_GetObjectItemCaseSensitive(l, "accept"), *a;
 	const cJSON *le = cJSON_GetObjectItemCaseSensitive(l, "error");
 	bool sampled =
@@ -402,8 +422,8 @@ long sl_gen_check(const char *labels_path, const char *verdicts_path, FILE *out,
 	if (c.replayed)
 		fprintf(out,
 			"%lu annual-limit labels judged on the buyer's total "
-			"replayed from the verdicts (an earlier parcel picked "
-			"for inspection was not released)\n",
+			"replayed from the verdicts (releases and parcels "
+			"inspected only by random selection use the quota)\n",
 			c.replayed);
 	bad += (long)(c.total - c.ok) + (long)c.misaligned;
 	free(c.cls);
