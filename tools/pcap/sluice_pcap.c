@@ -31,7 +31,8 @@ struct opts {
 	size_t max_payload;    /* bytes of records per datagram */
 	unsigned per_dgram;    /* records per datagram at most; 0 = no limit */
 	uint32_t saddr, daddr; /* host order */
-	int raw; /* decode: records as generic JSON, verdicts too */
+	int raw;   /* decode: records as generic JSON, verdicts too */
+	int quiet; /* encode, mix: no per-line reports, only the summary */
 };
 
 static void usage(FILE *f)
@@ -73,6 +74,8 @@ static void usage(FILE *f)
 		"  --per-datagram N  at most N records per datagram\n"
 		"  --raw             decode: print verdict maps as read, not "
 		"normalised\n"
+		"  -q, --quiet       encode, mix: report skipped lines only in "
+		"the summary\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"Exit status: 0 done, 1 input/output error, 2 usage error.\n",
@@ -278,10 +281,12 @@ static int encode_lines(FILE *in, const char *name, struct writer *w,
 			continue;
 		j = parse_line(line, (size_t)n);
 		if (!j || !cJSON_IsObject(j)) {
-			fprintf(stderr,
-				"sluice-pcap: %s:%llu: not a JSON object, "
-				"skipped\n",
-				name, (unsigned long long)st->lines);
+			if (!w->o->quiet)
+				fprintf(
+				    stderr,
+				    "sluice-pcap: %s:%llu: not a JSON object, "
+				    "skipped\n",
+				    name, (unsigned long long)st->lines);
 			st->skipped++;
 			cJSON_Delete(j);
 			continue;
@@ -290,11 +295,14 @@ static int encode_lines(FILE *in, const char *name, struct writer *w,
 		pack_json(&pk, j);
 		cJSON_Delete(j);
 		if (add_record(w, sb.data, sb.size) == -EMSGSIZE) {
-			fprintf(stderr,
-				"sluice-pcap: %s:%llu: record is %zu bytes, "
-				"over the datagram payload of %zu; skipped\n",
-				name, (unsigned long long)st->lines, sb.size,
-				w->o->max_payload);
+			if (!w->o->quiet)
+				fprintf(stderr,
+					"sluice-pcap: %s:%llu: record is %zu "
+					"bytes, "
+					"over the datagram payload of %zu; "
+					"skipped\n",
+					name, (unsigned long long)st->lines,
+					sb.size, w->o->max_payload);
 			st->too_big++;
 			continue;
 		}
@@ -703,6 +711,7 @@ int main(int argc, char **argv)
 	    {"max-payload", required_argument, NULL, 'm'},
 	    {"per-datagram", required_argument, NULL, 'n'},
 	    {"raw", no_argument, NULL, 'r'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	struct opts o = {.port = SL_WIRE_PORT,
@@ -725,7 +734,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case 's':
@@ -753,6 +762,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.raw = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
 			break;
 		case 'h':
 			usage(stdout);
