@@ -70,9 +70,9 @@ static int cmd_run(int argc, char **argv)
 #else
 	(void)argc;
 	(void)argv;
-	fprintf(stderr, "sluice run: this build has no DPDK engine (it needs "
-			"-DSLUICE_DPDK=ON, libdpdk-dev and the rule-bundle "
-			"loader, engine/core/bundle.c)\n");
+	fprintf(stderr, "sluice run: this build has no DPDK engine "
+			"(configure with -DSLUICE_DPDK=ON and libdpdk-dev "
+			"installed)\n");
 	return SL_EXIT_USAGE;
 #endif
 }
