@@ -43,57 +43,62 @@ uint32_t sl_sample_draw(uint64_t seed, const char *decl_id, size_t len)
 
 /* ------------------------------------------------- consignee normalising */
 
-/* Code points of the normalised consignee, hashed at the end.  Sized for
- * the longest fields (128 + 32 + 512 bytes); what does not fit is left
- * out, deterministically. */
-#define NORM_MAX 1024
+/* The normalised consignee, as UTF-8 bytes, hashed at the end.  Sized for
+ * the longest fields (128 + 32 + 512 bytes, a code point decomposing into
+ * at most a few); what does not fit is left out, deterministically. */
+#define NORM_MAX 4096
 
 struct norm {
-	uint32_t cp[NORM_MAX];
+	uint8_t b[NORM_MAX];
 	size_t n;
 };
 
-static inline void norm_put(struct norm *nb, uint32_t c)
+static inline void norm_byte(struct norm *nb, uint8_t c)
 {
 	if (nb->n < NORM_MAX)
-		nb->cp[nb->n++] = c;
+		nb->b[nb->n++] = c;
 }
 
 /* Keeps letters and digits only, case-folded and compatibility-decomposed
  * (so fullwidth, ligatures and case variants meet); drops spaces,
- * punctuation, symbols and invisible (format) characters.  ASCII and CJK
- * ideographs, nearly every byte of a real address, take a fast path. */
+ * punctuation, symbols and invisible (format) characters.  Two fast paths
+ * cover nearly every byte of a real address: ASCII, and the three-byte
+ * sequences of U+4000..U+9FFF (CJK ideographs, kept as they are), which
+ * the input, already validated as UTF-8, carries verbatim. */
 static void norm_text(struct norm *nb, sl_str_t s)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s.p;
-	utf8proc_ssize_t left = s.n, k;
+	utf8proc_ssize_t left = s.n, k, i;
 	utf8proc_int32_t cp, dec[32];
+	utf8proc_uint8_t enc[4];
 	int last = 0;
 
 	while (left > 0) {
 		if (*p < 0x80) {
-			uint32_t c = *p;
+			uint8_t c = *p;
 
 			if (c >= 'A' && c <= 'Z')
-				norm_put(nb, c + 32);
+				norm_byte(nb, (uint8_t)(c + 32));
 			else if ((c >= 'a' && c <= 'z') ||
 				 (c >= '0' && c <= '9'))
-				norm_put(nb, c);
+				norm_byte(nb, c);
 			p++;
 			left--;
 			continue;
 		}
-		k = utf8proc_iterate(p, left, &cp);
-		if (k <= 0) { /* validated input; stop rather than loop */
-			break;
-		}
-		p += k;
-		left -= k;
-		if ((cp >= 0x4E00 && cp <= 0x9FFF) ||
-		    (cp >= 0x3400 && cp <= 0x4DBF)) {
-			norm_put(nb, (uint32_t)cp);
+		if (*p >= 0xE4 && *p <= 0xE9 && left >= 3) {
+			norm_byte(nb, p[0]);
+			norm_byte(nb, p[1]);
+			norm_byte(nb, p[2]);
+			p += 3;
+			left -= 3;
 			continue;
 		}
+		k = utf8proc_iterate(p, left, &cp);
+		if (k <= 0) /* validated input; stop rather than loop */
+			break;
+		p += k;
+		left -= k;
 		/* STRIPMARK works only with DECOMPOSE (utf8proc.h) */
 		k = utf8proc_decompose_char(
 		    cp, dec, 32,
@@ -101,10 +106,10 @@ static void norm_text(struct norm *nb, sl_str_t s)
 			UTF8PROC_IGNORE | UTF8PROC_STRIPMARK,
 		    &last);
 		if (k < 0) { /* not for valid code points; keep it as is */
-			norm_put(nb, (uint32_t)cp);
-			continue;
+			dec[0] = cp;
+			k = 1;
 		}
-		for (utf8proc_ssize_t i = 0; i >= 0 && i < k && i < 32; i++) {
+		for (i = 0; i < k && i < 32; i++) {
 			switch (utf8proc_category(dec[i])) {
 			case UTF8PROC_CATEGORY_LU:
 			case UTF8PROC_CATEGORY_LL:
@@ -113,9 +118,14 @@ static void norm_text(struct norm *nb, sl_str_t s)
 			case UTF8PROC_CATEGORY_LO:
 			case UTF8PROC_CATEGORY_ND:
 			case UTF8PROC_CATEGORY_NL:
-			case UTF8PROC_CATEGORY_NO:
-				norm_put(nb, (uint32_t)dec[i]);
+			case UTF8PROC_CATEGORY_NO: {
+				utf8proc_ssize_t m =
+				    utf8proc_encode_char(dec[i], enc);
+
+				for (utf8proc_ssize_t j = 0; j < m; j++)
+					norm_byte(nb, enc[j]);
 				break;
+			}
 			default:
 				break;
 			}
@@ -132,17 +142,15 @@ static void norm_phone(struct norm *nb, sl_str_t s)
 	norm_text(nb, s);
 	n = start;
 	for (size_t i = start; i < nb->n; i++)
-		if (nb->cp[i] >= '0' && nb->cp[i] <= '9')
-			nb->cp[n++] = nb->cp[i];
+		if (nb->b[i] >= '0' && nb->b[i] <= '9')
+			nb->b[n++] = nb->b[i];
 	nb->n = n;
 	n -= start;
-	if (n == 13 && nb->cp[start] == '8' && nb->cp[start + 1] == '6') {
-		memmove(&nb->cp[start], &nb->cp[start + 2], 11 * 4);
+	if (n == 13 && nb->b[start] == '8' && nb->b[start + 1] == '6') {
+		memmove(&nb->b[start], &nb->b[start + 2], 11);
 		nb->n -= 2;
-	} else if (n == 15 && nb->cp[start] == '0' &&
-		   nb->cp[start + 1] == '0' && nb->cp[start + 2] == '8' &&
-		   nb->cp[start + 3] == '6') {
-		memmove(&nb->cp[start], &nb->cp[start + 4], 11 * 4);
+	} else if (n == 15 && !memcmp(&nb->b[start], "0086", 4)) {
+		memmove(&nb->b[start], &nb->b[start + 4], 11);
 		nb->n -= 4;
 	}
 }
@@ -160,13 +168,13 @@ bool sl_consignee_key(const sl_decl_t *d, uint64_t key[2])
 	nb.n = 0;
 	if (name->p)
 		norm_text(&nb, *name);
-	norm_put(&nb, 0); /* field separator: "ab"+"c" != "a"+"bc" */
+	norm_byte(&nb, 0); /* field separator: "ab"+"c" != "a"+"bc" */
 	if (phone->p)
 		norm_phone(&nb, *phone);
-	norm_put(&nb, 0);
+	norm_byte(&nb, 0);
 	if (addr->p)
 		norm_text(&nb, *addr);
-	h = XXH3_128bits(nb.cp, nb.n * sizeof(nb.cp[0]));
+	h = XXH3_128bits(nb.b, nb.n);
 	key[0] = h.low64;
 	key[1] = h.high64;
 	return true;
