@@ -104,19 +104,6 @@ static inline void emit_ascii(struct emitter *e, uint8_t m)
 	e->last_cjk = false;
 }
 
-/* p: 3 bytes of a CJK Unified Ideograph (fast path). */
-static inline void emit_cjk3(struct emitter *e, const uint8_t *p)
-{
-	emit_gap(e, true);
-	if (e->cap - e->len < 3) {
-		e->full = true;
-		return;
-	}
-	memcpy(e->out + e->len, p, 3);
-	e->len += 3;
-	e->last_cjk = true;
-}
-
 static void emit_cp(struct emitter *e, int32_t c)
 {
 	utf8proc_uint8_t tmp[4];

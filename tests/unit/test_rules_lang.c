@@ -431,3 +431,17 @@ Test(lang, explain_describes_the_bundle)
 	free(out);
 	unlink(path);
 }
+
+/* Found by fuzz_rulec: a list whose kind is wrong, used by a rule. */
+Test(lang, a_broken_list_used_by_a_rule)
+{
+	expect_errors(
+	    "lists:\n"
+	    "  bands: {kind`: bands, file: /dev/null}\n"
+	    "rules:\n"
+	    "  - {id: A.B, title: t, source: s, points: 1,\n"
+	    "     when: {below_band: bands}}\n",
+	    2,
+	    WANT("t.yaml:2:11: error: unknown key 'kind`' in list",
+		 "t.yaml:2:3: error: list 'bands' has no valid kind"));
+}

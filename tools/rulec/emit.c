@@ -382,6 +382,8 @@ static struct list *use_list(struct sl_rulec *rc, const char *name,
 		    rc, at, "unknown list '%s' (define it under lists:)", name);
 		return NULL;
 	}
+	if (l->failed || l->kind >= LK__COUNT)
+		return NULL; /* its definition was reported already */
 	if (l->kind != kind) {
 		sl__rc_error(rc, at,
 			     "list '%s' is a %s list; a %s list is needed "
