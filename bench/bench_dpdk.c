@@ -383,18 +383,42 @@ static void emit_ring(void *ctx, const uint8_t *frame, size_t len)
 	memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
 }
 
+static void emit_count(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)frame, (void)len;
+	++*(size_t *)ctx;
+}
+
+/* Frames of the largest queue's share of the records. */
+static size_t frames_per_queue(const struct recs *r, unsigned nw)
+{
+	size_t most = 0, n;
+	unsigned q;
+
+	for (q = 0; q < nw; q++) {
+		n = 0;
+		make_frames(r, r->n * q / nw, r->n * (q + 1) / nw, emit_count,
+			    &n);
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
 /* Builds a net_ring port whose RX rings hold every frame before launch
- * (each worker gets one queue and half the records). */
+ * (each worker gets one queue and its share of the records).  Nothing
+ * drains the TX rings: they are sized, like the engine's TX pool (see
+ * engine_child), for every verdict datagram of the run. */
 static int ring_port(const struct recs *r, unsigned nw)
 {
 	struct rte_ring *rx[RTE_MAX_QUEUES_PER_PORT],
 	    *tx[RTE_MAX_QUEUES_PER_PORT];
 	struct ring_feed f;
-	size_t frames_max = r->n / nw + 2, sz = 1;
+	size_t frames_max = frames_per_queue(r, nw) + 2, sz = 1;
 	unsigned q;
 	char name[32];
 
-	while (sz <= frames_max)
+	while (sz <= 2 * frames_max)
 		sz <<= 1;
 	f.pool = rte_pktmbuf_pool_create("bench_feed",
 					 (unsigned)(frames_max * nw + 1024), 0,
@@ -436,7 +460,7 @@ static int engine_child(const struct recs *r, int ring, unsigned nw,
 	struct sl_engine *e;
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=bench-%d", getpid());
-	snprintf(mem, sizeof(mem), "%d", ring ? 3072 : 1536);
+	snprintf(mem, sizeof(mem), "%d", ring ? 4096 : 1536);
 	snprintf(lcores, sizeof(lcores), nw == 1 ? "0" : "0-%u", nw - 1);
 	argv[argc++] = "bench_dpdk";
 	argv[argc++] = "--no-huge";
@@ -470,9 +494,15 @@ static int engine_child(const struct recs *r, int ring, unsigned nw,
 		return 1;
 	}
 	e = sl_engine_new();
+	if (ring) {
+		/* The TX rings are never drained: the TX pool (sized from
+		 * txd) must hold every verdict datagram, about one per
+		 * declaration datagram. */
+		e->opt.txd = (unsigned)(2 * frames_per_queue(r, nw) + 1024);
+	}
 	e->opt.until_idle_ms = 300;
 	e->opt.ctl_path = NULL;
-	e->opt.quiet = true;
+	e->opt.quiet = !getenv("BENCH_DPDK_VERBOSE");
 	e->opt.stats_out = stats_path;
 	e->opt.quarantine = "/dev/null";
 	rc = sl_engine_run(e);
