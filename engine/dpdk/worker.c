@@ -23,6 +23,8 @@
 #include <rte_ring_elem.h>
 #include <rte_udp.h>
 
+#include <sched.h>
+
 #include <urcu-qsbr.h>
 
 #include <sluice/screen.h>
@@ -30,6 +32,20 @@
 
 #include "engine.h"
 #include "metrics.h"
+
+/* Waiting on the control plane (a full log ring, an empty TX pool): spin
+ * a little, then give the CPU away.  The control threads may share this
+ * CPU (a two-core host running two workers), and the one we wait for
+ * needs it to make room.  Not per declaration: only while stalled. */
+static inline void stall_wait(unsigned *spins)
+{
+	if (++*spins < 256) {
+		rte_pause();
+		return;
+	}
+	*spins = 0;
+	sched_yield();
+}
 
 /* Verdict datagrams under construction for one (port, queue). */
 struct txq {
@@ -50,6 +66,7 @@ struct outdg {
 static void log_put(struct sl_worker *w, struct sl_logmsg *msg)
 {
 	struct sl_engine *e = w->eng;
+	unsigned spins = 0;
 	uint64_t t0;
 
 	if (likely(rte_ring_sp_enqueue_elem(w->log, msg, sizeof(*msg)) == 0))
@@ -60,7 +77,7 @@ static void log_put(struct sl_worker *w, struct sl_logmsg *msg)
 	w->acc.log_stalls++;
 	t0 = rte_get_timer_cycles();
 	while (rte_ring_sp_enqueue_elem(w->log, msg, sizeof(*msg)) != 0) {
-		rte_pause();
+		stall_wait(&spins);
 		if (unlikely(e->log_quit && rte_get_timer_cycles() - t0 >
 						rte_get_timer_hz())) {
 			/* The log thread is gone (it only goes after the
@@ -106,6 +123,7 @@ static struct rte_mbuf *tx_alloc(struct sl_worker *w)
 {
 	struct sl_engine *e = w->eng;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(e->tx_pool);
+	unsigned spins = 0;
 	uint64_t t0;
 
 	if (likely(m != NULL))
@@ -114,7 +132,7 @@ static struct rte_mbuf *tx_alloc(struct sl_worker *w)
 	w->acc.mbuf_stalls++;
 	t0 = rte_get_timer_cycles();
 	while ((m = rte_pktmbuf_alloc(e->tx_pool)) == NULL) {
-		rte_pause();
+		stall_wait(&spins);
 		if (unlikely(e->quit &&
 			     rte_get_timer_cycles() - t0 > rte_get_timer_hz()))
 			return NULL;
