@@ -11,8 +11,21 @@
  * (target 0).  A third measure is the state's resident bytes per tracked
  * buyer (target <= 64).  No I/O inside the timed loops.
  *
- * usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n ROUNDS] CORPUS
+ * A fourth line times the core followed by sl_verdict_to_msgpack, what a
+ * DPDK worker does per declaration before the reply leaves.
+ *
+ * usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n ROUNDS] [-c] CORPUS
  * CORPUS is JSON lines or concatenated MessagePack maps (sluice-gen).
+ *
+ * Times move with the machine's load.  For exact counts, -c runs each
+ * stage once after the warm-up, bracketed by callgrind client requests
+ * (no-ops outside valgrind), one dump per stage:
+ *   valgrind --tool=callgrind --callgrind-out-file=cg.%p bench_core -c ...
+ *   grep -H -e '^desc: Trigger' -e '^totals' cg.*
+ * gives each stage's instructions over the corpus; callgrind_annotate
+ * --inclusive=yes on the "core" dump splits it by function
+ * (docs/performance.md).  A bundle built with `sluice-rulec --target avx2`
+ * runs under valgrind, which does not emulate AVX-512.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +42,7 @@
 #include <jemalloc/jemalloc.h>
 #include <msgpack.h>
 #include <urcu-qsbr.h>
+#include <valgrind/callgrind.h>
 
 #include <sluice/bundle.h>
 #include <sluice/decl.h>
@@ -294,13 +308,20 @@ int main(int argc, char **argv)
 	size_t *soff, *slen, scan_len = 0, scan_cap = 0;
 	uint64_t kinds[SL_VERDICT__COUNT] = {0}, matches = 0, a0, a1;
 	unsigned rounds = 5, r;
-	double t, raw_best = 1e30, core_best = 1e30, dec_best = 1e30;
+	double t, raw_best = 1e30, core_best = 1e30, dec_best = 1e30,
+		  enc_best = 1e30;
+	bool callgrind = false;
+	size_t enc_bytes = 0;
+	static uint8_t enc[SL_VERDICT_MSGPACK_MAX];
 	sl_verdict_t v;
 	size_t i;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:e:n:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:e:n:ch")) != -1) {
 		switch (opt) {
+		case 'c':
+			callgrind = true;
+			break;
 		case 'r':
 			bundle_path = optarg;
 			break;
@@ -313,18 +334,24 @@ int main(int argc, char **argv)
 		default:
 			printf(
 			    "usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n "
-			    "ROUNDS] CORPUS\n"
+			    "ROUNDS] [-c] CORPUS\n"
 			    "CORPUS: JSON lines or MessagePack maps "
 			    "(sluice-gen).  Prints declarations/s of the raw "
 			    "Hyperscan\nscan and of the core pipeline, "
 			    "their ratio, allocations per declaration\n"
 			    "(jemalloc) and resident bytes per tracked "
-			    "buyer.\n");
+			    "buyer.\n"
+			    "  -c  one round per stage, each bracketed by "
+			    "callgrind client requests\n"
+			    "      (run under valgrind --tool=callgrind for "
+			    "exact instruction counts)\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
 	if (optind != argc - 1 || rounds == 0)
 		die("%s", "one CORPUS expected (-h for help)");
+	if (callgrind)
+		rounds = 1;
 	rcu_register_thread();
 	if (!bundle_path) {
 		if (sl_bundle_default_path(path, sizeof(path)) < 0)
@@ -397,6 +424,8 @@ int main(int argc, char **argv)
 		sl_decl_t *d = sl_screener_decl(w);
 		sl_error_t e;
 
+		if (callgrind)
+			CALLGRIND_ZERO_STATS;
 		t = now();
 		for (i = 0; i < c.n; i++) {
 			size_t used;
@@ -407,11 +436,15 @@ int main(int argc, char **argv)
 				sl_decl_validate(d, &e);
 		}
 		t = now() - t;
+		if (callgrind)
+			CALLGRIND_DUMP_STATS_AT("decode+validate");
 		dec_best = t < dec_best ? t : dec_best;
 	}
 
 	a0 = jemalloc_nmalloc();
 	for (r = 0; r < rounds; r++) {
+		if (callgrind)
+			CALLGRIND_ZERO_STATS;
 		t = now();
 		for (i = 0; i < c.n; i++) {
 			size_t used;
@@ -422,7 +455,32 @@ int main(int argc, char **argv)
 				rcu_quiescent_state();
 		}
 		t = now() - t;
+		if (callgrind)
+			CALLGRIND_DUMP_STATS_AT("core");
 		core_best = t < core_best ? t : core_best;
+		rcu_quiescent_state();
+	}
+	/* the same, and the verdict encoded for the wire */
+	for (r = 0; r < rounds; r++) {
+		if (callgrind)
+			CALLGRIND_ZERO_STATS;
+		enc_bytes = 0;
+		t = now();
+		for (i = 0; i < c.n; i++) {
+			size_t used;
+			int n;
+
+			sl_screen_msgpack(w, snap, st, c.buf + c.off[i],
+					  c.rlen[i], &used, i + 1, &v);
+			n = sl_verdict_to_msgpack(&v, enc, sizeof(enc));
+			enc_bytes += n > 0 ? (size_t)n : 0;
+			if ((i & 255) == 0)
+				rcu_quiescent_state();
+		}
+		t = now() - t;
+		if (callgrind)
+			CALLGRIND_DUMP_STATS_AT("core+verdict encode");
+		enc_best = t < enc_best ? t : enc_best;
 		rcu_quiescent_state();
 	}
 	a1 = jemalloc_nmalloc();
@@ -430,6 +488,8 @@ int main(int argc, char **argv)
 	for (r = 0; r < rounds && b->db; r++) {
 		hs_scratch_t *hs = sl__match_hs_scratch(ms);
 
+		if (callgrind)
+			CALLGRIND_ZERO_STATS;
 		t = now();
 		for (i = 0; i < c.n; i++)
 			if (slen[i])
@@ -437,6 +497,8 @@ int main(int argc, char **argv)
 					(unsigned)slen[i], 0, hs, on_match,
 					&matches);
 		t = now() - t;
+		if (callgrind)
+			CALLGRIND_DUMP_STATS_AT("raw hs_scan");
 		raw_best = t < raw_best ? t : raw_best;
 	}
 
@@ -457,6 +519,10 @@ int main(int argc, char **argv)
 	       c.n / dec_best, dec_best * 1e9 / c.n);
 	printf("core:         %10.0f declarations/s  %7.1f ns/decl\n",
 	       c.n / core_best, core_best * 1e9 / c.n);
+	printf("core+encode:  %10.0f declarations/s  %7.1f ns/decl  (%.0f "
+	       "verdict bytes/decl)\n",
+	       c.n / enc_best, enc_best * 1e9 / c.n,
+	       (double)enc_bytes / (double)c.n);
 	printf("ratio core/raw-scan: %.2f (target >= 0.80)\n",
 	       raw_best / core_best);
 	if (a0 == UINT64_MAX || a1 == UINT64_MAX)
@@ -465,12 +531,13 @@ int main(int argc, char **argv)
 	else
 		printf("allocations per declaration: %.4f (%llu in %llu "
 		       "declarations; target 0)\n",
-		       (double)(a1 - a0) / ((double)c.n * rounds),
+		       (double)(a1 - a0) / ((double)c.n * rounds * 2),
 		       (unsigned long long)(a1 - a0),
-		       (unsigned long long)c.n * rounds);
-	printf("state: %.1f resident bytes per tracked buyer (1M buyers; "
-	       "target <= 64)\n",
-	       bytes_per_buyer(1000000));
+		       (unsigned long long)c.n * rounds * 2);
+	if (!callgrind) /* a million inserts: minutes under valgrind */
+		printf("state: %.1f resident bytes per tracked buyer (1M "
+		       "buyers; target <= 64)\n",
+		       bytes_per_buyer(1000000));
 
 	free(scan);
 	free(soff);
