@@ -254,43 +254,45 @@ void sl__derr_item_type(struct sl__dctx *c, unsigned item, const char *got)
 
 /* ---------------------------------------------------------------- UTF-8 */
 
-#define ONES  UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
+size_t sl__utf8_check_from(const char *s, size_t n, size_t i)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 
-size_t sl__utf8_check(const char *s, size_t n)
+	while (i < n) {
+		size_t k = sl__utf8_run(p + i, n - i);
+
+		if (!k) {
+			utf8proc_int32_t cp;
+			utf8proc_ssize_t m;
+
+			if (!p[i])
+				return i;
+			m = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i),
+					     &cp);
+			if (m <= 0)
+				return i;
+			k = (size_t)m;
+		}
+		i += k;
+	}
+	return n;
+}
+
+size_t sl__utf8_check_ref(const char *s, size_t n)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	size_t i = 0;
 
 	while (i < n) {
-		/* ASCII without NUL, a word at a time: a byte is flagged
-		 * when its high bit is set or it is zero. */
-		while (n - i >= 8) {
-			uint64_t w;
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t m;
 
-			memcpy(&w, p + i, 8);
-			if (((w | ((w - ONES) & ~w)) & HIGHS) != 0)
-				break;
-			i += 8;
-		}
-		/* then byte by byte, staying here through a run of
-		 * multi-byte characters (CJK text is one long run) */
-		while (i < n) {
-			utf8proc_int32_t cp;
-			utf8proc_ssize_t k;
-
-			if (p[i] < 0x80) {
-				if (!p[i])
-					return i;
-				i++;
-				break;
-			}
-			k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i),
-					     &cp);
-			if (k <= 0)
-				return i;
-			i += (size_t)k;
-		}
+		if (!p[i])
+			return i;
+		m = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (m <= 0)
+			return i;
+		i += (size_t)m;
 	}
 	return n;
 }

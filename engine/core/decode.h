@@ -18,6 +18,7 @@
 #include <sluice/decl.h>
 
 #include "arena.h"
+#include "simd.h"
 
 /* The cJSON tree of one line needs at most one 64-byte node per two input
  * bytes ("0," in an array) plus its strings, which are never longer than
@@ -217,11 +218,70 @@ void sl__derr_item_type(struct sl__dctx *c, unsigned item, const char *got);
 
 /* ---------------------------------------------------------------- UTF-8 */
 
+/* The length of the prefix of p[0..n) (n > 0) made of characters whose
+ * validity a byte pattern decides, at most 16 bytes, never cutting a
+ * character: ASCII other than NUL, and three-byte sequences led by
+ * E1..EC or EE..EF with two continuation bytes (U+1000..U+CFFF and
+ * U+E000..U+FFFF: every such sequence is valid UTF-8, none is overlong or
+ * a surrogate).  That is nearly every byte of a declaration: keys, codes,
+ * numbers as text, and CJK names and addresses.  0 when p[0] starts
+ * something else (NUL, a two- or four-byte character, an E0/ED lead,
+ * anything invalid), which the caller hands to utf8proc.
+ * test_utf8 proves the pair equal to utf8proc alone on every sequence of
+ * up to three bytes, at every alignment, and on random strings. */
+static inline size_t sl__utf8_run(const uint8_t *p, size_t n)
+{
+	__m128i v = sl__load16(p, n);
+	/* as signed bytes: 01..7F > 0; 80..BF < -64; E1..EF is -31..-17,
+	 * of which ED (-19) leads surrogates and is left to utf8proc */
+	unsigned asc =
+	    (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_setzero_si128()));
+	unsigned cont =
+	    (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
+	unsigned lead =
+	    (unsigned)_mm_movemask_epi8(
+		_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-32)),
+			      _mm_cmplt_epi8(v, _mm_set1_epi8(-16)))) &
+	    ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(-19)));
+	/* where continuation bytes must be, and nowhere else */
+	unsigned want = (lead << 1) | (lead << 2);
+	unsigned bad =
+	    ((~(asc | cont | lead) | (cont ^ want)) & 0xffffu) | 0x10000u;
+	unsigned k = (unsigned)__builtin_ctz(bad);
+
+	/* a lead whose sequence reaches k is not part of the prefix */
+	if (k >= 1 && ((lead >> (k - 1)) & 1))
+		k -= 1;
+	else if (k >= 2 && ((lead >> (k - 2)) & 1))
+		k -= 2;
+	return k;
+}
+
+/* sl__utf8_check from offset i on, where the fast path stopped: one
+ * character through utf8proc_iterate, then the fast path again.  Out of
+ * line: most strings never get here. */
+size_t sl__utf8_check_from(const char *s, size_t n, size_t i);
+
 /* Offset of the first byte of s[0..n) that is not part of valid UTF-8
  * (utf8proc's definition: no overlongs, no surrogates, <= U+10FFFF), or
  * of the first NUL byte (a NUL would cut the value short wherever it is
- * used as a C string); n when the whole string is fine.  ASCII goes eight
- * bytes at a time. */
-size_t sl__utf8_check(const char *s, size_t n);
+ * used as a C string); n when the whole string is fine. */
+static inline size_t sl__utf8_check(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = sl__utf8_run((const uint8_t *)s + i, n - i);
+
+		if (!k)
+			return sl__utf8_check_from(s, n, i);
+		i += k;
+	}
+	return n;
+}
+
+/* The reference sl__utf8_check must equal: utf8proc_iterate over every
+ * character, NUL refused.  For tests. */
+size_t sl__utf8_check_ref(const char *s, size_t n);
 
 #endif /* SLUICE_DECODE_H */

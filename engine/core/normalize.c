@@ -20,10 +20,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <emmintrin.h> /* SSE2: baseline on x86-64 */
 #include <utf8proc.h>
 
 #include <sluice/normalize.h>
+
+#include "simd.h"
 
 #define NORM_OPTS                                                              \
 	(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |                \
@@ -144,31 +145,6 @@ static inline size_t fast_len(const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Up to 16 bytes at p (n available), as a vector; past n, zeros (which
- * are not printable, so every run stops at n). */
-static inline __m128i load16(const uint8_t *p, size_t n)
-{
-	uint8_t tmp[16] = {0};
-
-	if (n >= 16)
-		return _mm_loadu_si128((const __m128i *)p);
-#ifndef SLUICE_SANITIZED
-	/* A 16-byte load that stays inside p's page cannot fault; the
-	 * bytes past n are masked to zero.  Sanitizer builds copy instead,
-	 * since they would (rightly) flag the read. */
-	if (((uintptr_t)p & 4095) <= 4096 - 16) {
-		const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-						  10, 11, 12, 13, 14, 15);
-
-		return _mm_and_si128(
-		    _mm_loadu_si128((const __m128i *)p),
-		    _mm_cmpgt_epi8(_mm_set1_epi8((char)n), idx));
-	}
-#endif
-	memcpy(tmp, p, n);
-	return _mm_loadu_si128((const __m128i *)tmp);
-}
-
 /* The number of bytes at p (n available, p[0] printable and not a space)
  * that the emitter would copy unchanged but for case: printable ASCII,
  * no two spaces in a row, not ending with a space, and not ending with a
@@ -176,7 +152,7 @@ static inline __m128i load16(const uint8_t *p, size_t n)
  * 0..16. */
 static inline size_t ascii_run(const uint8_t *p, size_t n, __m128i *vp)
 {
-	__m128i v = *vp = load16(p, n);
+	__m128i v = *vp = sl__load16(p, n);
 	unsigned ok = (unsigned)_mm_movemask_epi8(
 	    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
 			  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f))));
@@ -200,7 +176,7 @@ static inline size_t ascii_run(const uint8_t *p, size_t n, __m128i *vp)
  * after it (when not fast) may combine with.  0, 3, ..., 15. */
 static inline size_t cjk_run(const uint8_t *p, size_t n, __m128i *vp)
 {
-	__m128i v = *vp = load16(p, n);
+	__m128i v = *vp = sl__load16(p, n);
 	/* as signed bytes: 0x80..0xbf is below -64, 0xe3..0xe9 is -29..-23 */
 	unsigned cont =
 	    (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
