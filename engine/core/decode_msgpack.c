@@ -61,42 +61,55 @@ static const uint8_t head_len[32] = {
 
 /* Size of the object at p[0..len) into *size.  Reads only within len.
  * MEASURE_DEEP sets *size too when the record's end was found (nesting
- * up to MEASURE_DEPTH_CAP). */
+ * up to MEASURE_DEPTH_CAP).
+ *
+ * One pass over the headers, none over the values.  `pending` counts the
+ * objects still to come (the record is one; a container adds its
+ * elements), and a container at depth k is complete when pending falls
+ * back to close_at, the count it had when the container opened; the
+ * enclosing containers' close_at wait in closes[].  Fixstr (every key,
+ * most values) and single-byte objects, most of a record, take the first
+ * two branches. */
 static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 {
-	/* left[k]: elements still to come in the container at depth k+1;
-	 * the record itself is one element at depth 0. */
-	uint64_t left[MEASURE_DEPTH_CAP + 1];
+	uint64_t closes[MEASURE_DEPTH_CAP + 1];
+	uint64_t pending = 1, close_at = 0;
 	unsigned depth = 0;
 	size_t off = 0;
 	bool deep = false;
 
-	left[0] = 1;
 	for (;;) {
-		uint64_t body = 0, elems = 0;
-		size_t head = 1;
-		bool container = false;
+		uint64_t elems;
 		uint8_t t;
 
 		if (off >= len)
 			return MEASURE_SHORT;
 		t = p[off];
-		if (t <= 0x7f || t >= 0xe0) {
-			/* fixint */
-		} else if (t <= 0x8f) {
-			elems = 2 * (uint64_t)(t & 0x0f);
-			container = true;
-		} else if (t <= 0x9f) {
-			elems = t & 0x0f;
-			container = true;
-		} else if (t <= 0xbf) {
-			body = t & 0x1f;
+		pending--;
+		if ((t & 0xe0) == 0xa0) { /* fixstr */
+			size_t body = t & 0x1f;
+
+			if (body >= len - off)
+				return MEASURE_SHORT;
+			off += 1 + body;
+			goto next;
+		}
+		if (t <= 0x7f || t >= 0xe0) { /* fixint */
+			off++;
+			goto next;
+		}
+		if (t <= 0x9f) { /* fixmap, fixarray */
+			elems = t <= 0x8f ? 2 * (uint64_t)(t & 0x0f) : t & 0x0f;
+			off++;
 		} else {
-			head = head_len[t - 0xc0];
+			size_t head = head_len[t - 0xc0];
+			uint64_t body = 0;
+
 			if (!head)
 				return MEASURE_BAD;
 			if (head > len - off)
 				return MEASURE_SHORT;
+			elems = 0;
 			switch (t) {
 			case 0xc4:
 			case 0xc7:
@@ -113,59 +126,49 @@ static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 			case 0xdb:
 				body = be32(p + off + 1);
 				break;
-			case 0xd4:
-			case 0xd5:
-			case 0xd6:
-			case 0xd7:
-			case 0xd8:
-				/* fixext: type byte + 2^n data bytes,
-				 * counted in head_len */
-				break;
 			case 0xdc:
 				elems = be16(p + off + 1);
-				container = true;
 				break;
 			case 0xdd:
 				elems = be32(p + off + 1);
-				container = true;
 				break;
 			case 0xde:
 				elems = 2 * (uint64_t)be16(p + off + 1);
-				container = true;
 				break;
 			case 0xdf:
 				elems = 2 * (uint64_t)be32(p + off + 1);
-				container = true;
 				break;
 			default:
-				/* scalars: the header is all */
+				/* scalars and fixext (type byte and data
+				 * counted in head_len): the header is all */
 				break;
 			}
-		}
-		if (head > len - off)
-			return MEASURE_SHORT;
-		off += head;
-		if (body > len - off)
-			return MEASURE_SHORT;
-		off += (size_t)body;
-		left[depth]--;
-		if (container) {
-			/* every element takes at least one byte */
-			if (elems > len - off)
+			off += head;
+			if (body > len - off)
 				return MEASURE_SHORT;
-			if (depth == SL_DEPTH_MAX)
-				deep = true;
-			if (depth == MEASURE_DEPTH_CAP)
-				return MEASURE_DEEP; /* end unknown */
-			if (elems)
-				left[++depth] = elems;
+			off += (size_t)body;
+			if (t < 0xdc || t > 0xdf)
+				goto next;
 		}
-		while (left[depth] == 0) {
+		/* a container of elems elements */
+		if (elems > len - off) /* each takes at least one byte */
+			return MEASURE_SHORT;
+		if (depth == SL_DEPTH_MAX)
+			deep = true;
+		if (depth == MEASURE_DEPTH_CAP)
+			return MEASURE_DEEP; /* end unknown */
+		if (elems) {
+			closes[depth++] = close_at;
+			close_at = pending;
+			pending += elems;
+		}
+	next:
+		while (pending == close_at) {
 			if (depth == 0) {
 				*size = off;
 				return deep ? MEASURE_DEEP : MEASURE_OK;
 			}
-			depth--;
+			close_at = closes[--depth];
 		}
 	}
 }
