@@ -17,31 +17,34 @@
  * nested objects are keys of ROOT; "items" is the array of ITEM. */
 static const struct sl__field fields[] = {
 #define X(id, obj, key, path, max)                                             \
-	{key, sizeof(key) - 1, SL_OBJ_##obj, SL__F_STR, SL_DS_##id, SL_DS_##id},
+	{key,	     sizeof(key) - 1, SL_OBJ_##obj, SL__F_STR,                 \
+	 SL_DS_##id, SL_DS_##id,      {0, 0}},
     SL_DECL_STRS(X)
 #undef X
 #define X(id, obj, key, path)                                                  \
-	{key,	    sizeof(key) - 1, SL_OBJ_##obj,                             \
-	 SL__F_NUM, SL_DN_##id,	     SL_DS__COUNT + SL_DN_##id},
+	{key,	     sizeof(key) - 1,		SL_OBJ_##obj, SL__F_NUM,       \
+	 SL_DN_##id, SL_DS__COUNT + SL_DN_##id, {0, 0}},
 	SL_DECL_NUMS(X)
 #undef X
 #define X(id, key, max)                                                        \
-	{key, sizeof(key) - 1, SL_OBJ_ITEM, SL__F_STR, SL_IS_##id, SL_IS_##id},
+	{key,	     sizeof(key) - 1, SL_OBJ_ITEM, SL__F_STR,                  \
+	 SL_IS_##id, SL_IS_##id,      {0, 0}},
 	    SL_ITEM_STRS(X)
 #undef X
 #define X(id, key)                                                             \
-	{key,	    sizeof(key) - 1, SL_OBJ_ITEM,                              \
-	 SL__F_NUM, SL_IN_##id,	     SL_IS__COUNT + SL_IN_##id},
+	{key,	     sizeof(key) - 1,		SL_OBJ_ITEM, SL__F_NUM,        \
+	 SL_IN_##id, SL_IS__COUNT + SL_IN_##id, {0, 0}},
 		SL_ITEM_NUMS(X)
 #undef X
-    /* nested objects; rank is set to their first field's by init */
-    {"ebp", 3, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_EBP, 0},
-    {"ebc", 3, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_EBC, 0},
-    {"logistics", 9, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_LOGISTICS, 0},
-    {"buyer", 5, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_BUYER, 0},
-    {"consignee", 9, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_CONSIGNEE, 0},
-    {"sender", 6, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_SENDER, 0},
-    {"items", 5, SL_OBJ_ROOT, SL__F_ITEMS, SL_OBJ_ITEM, SL__RANK_ITEMS},
+    /* nested objects; rank is set to their first field's by init,
+     * the key words w of every field too */
+    {"ebp", 3, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_EBP, 0, {0, 0}},
+    {"ebc", 3, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_EBC, 0, {0, 0}},
+    {"logistics", 9, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_LOGISTICS, 0, {0, 0}},
+    {"buyer", 5, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_BUYER, 0, {0, 0}},
+    {"consignee", 9, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_CONSIGNEE, 0, {0, 0}},
+    {"sender", 6, SL_OBJ_ROOT, SL__F_OBJ, SL_OBJ_SENDER, 0, {0, 0}},
+    {"items", 5, SL_OBJ_ROOT, SL__F_ITEMS, SL_OBJ_ITEM, SL__RANK_ITEMS, {0, 0}},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -56,6 +59,7 @@ _Static_assert(N_FIELDS < 0xff, "field index must fit in uint8_t");
 
 static void fields_build(void)
 {
+	struct sl__kw w;
 	unsigned i, j;
 
 	memcpy(sl__fields, fields, sizeof(sl__fields));
@@ -80,7 +84,26 @@ static void fields_build(void)
 				  */
 		sl__field_next[i] = sl__field_head[f->obj][f->klen];
 		sl__field_head[f->obj][f->klen] = (uint8_t)i;
+		w = sl__key_words(f->key, f->klen);
+		sl__fields[i].w[0] = w.a;
+		sl__fields[i].w[1] = w.b;
 	}
+}
+
+void sl__follow_init(uint8_t follow[SL__FOLLOW_LEN])
+{
+	unsigned i, j;
+
+	/* a field's successor guess: itself (any field of its object);
+	 * an object's first-key guess: its first field in the table */
+	for (i = 0; i < N_FIELDS; i++)
+		follow[i] = (uint8_t)i;
+	for (i = 0; i < SL_OBJ__COUNT; i++)
+		for (j = 0; j < N_FIELDS; j++)
+			if (sl__fields[j].obj == i) {
+				follow[N_FIELDS + i] = (uint8_t)j;
+				break;
+			}
 }
 
 void sl__fields_init(void)
@@ -162,6 +185,7 @@ struct sl_decoder *sl_decoder_new(void)
 		goto free_dec;
 	if (!msgpack_zone_init(&dec->zone, SL__MSGPACK_ZONE_CHUNK))
 		goto free_arena;
+	sl__follow_init(dec->follow);
 	return dec;
 
 free_arena:

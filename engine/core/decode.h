@@ -32,11 +32,19 @@
  * size never make the zone allocate again after the first one. */
 #define SL__MSGPACK_ZONE_CHUNK (256 * 1024)
 
+/* Fields a record can name (decode.c's table), and the length of a
+ * decoder's key-order memory (sl__field_guess). */
+#define SL__N_FIELDS                                                           \
+	(SL_DS__COUNT + SL_DN__COUNT + SL_IS__COUNT + SL_IN__COUNT + 7)
+#define SL__FOLLOW_LEN (SL__N_FIELDS + SL_OBJ__COUNT)
+
 struct sl_decoder {
 	struct sl_arena json; /* cJSON nodes and unescaped strings of the
 				 current line; reset before each line */
 	msgpack_zone zone;    /* msgpack objects of the current record;
 				 cleared before each record */
+	uint8_t follow[SL__FOLLOW_LEN]; /* key order last seen, see
+					   sl__field_next */
 };
 
 /* ---------------------------------------------------------- field table */
@@ -55,6 +63,8 @@ struct sl__field {
 	uint8_t kind;	 /* enum sl__fkind */
 	uint8_t idx;	 /* see enum sl__fkind */
 	uint16_t rank;	 /* position in field order, see sl__rank_* */
+	uint64_t w[2];	 /* the key's words (sl__key_words), set by
+			    sl__fields_init */
 };
 
 /* Builds the lookup index once; called by sl_decoder_new().  Thread-safe. */
@@ -64,8 +74,6 @@ void sl__fields_init(void);
  * is the first field of obj whose key has that length, chained through
  * sl__field_next; 0xff ends a chain.  A lookup compares one or two keys.
  * Written once by sl__fields_init, read-only after. */
-#define SL__N_FIELDS                                                           \
-	(SL_DS__COUNT + SL_DN__COUNT + SL_IS__COUNT + SL_IN__COUNT + 7)
 #define SL__KEY_MAX 24 /* longest key ("pay_transaction_id") fits */
 extern struct sl__field sl__fields[SL__N_FIELDS];
 extern uint8_t sl__field_head[SL_OBJ__COUNT][SL__KEY_MAX + 1];
@@ -88,20 +96,104 @@ static inline bool sl__key_eq(const char *a, const char *b, size_t n)
 	return true;
 }
 
+/* A key of n bytes as two words that hold all of it up to 16 bytes: the
+ * first and the last eight bytes (overlapping below 16), the first and
+ * last four below 8, the first and last two below 4.  Two keys of the same
+ * length up to 16 are equal exactly when their words are; longer keys
+ * also compare the bytes between.  Reads only k[0..n). */
+struct sl__kw {
+	uint64_t a, b;
+};
+
+static inline struct sl__kw sl__key_words(const char *k, size_t n)
+{
+	struct sl__kw w = {0, 0};
+
+	if (n >= 8) {
+		memcpy(&w.a, k, 8);
+		memcpy(&w.b, k + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+
+		memcpy(&x, k, 4);
+		memcpy(&y, k + n - 4, 4);
+		w.a = x;
+		w.b = y;
+	} else if (n >= 2) {
+		uint16_t x, y;
+
+		memcpy(&x, k, 2);
+		memcpy(&y, k + n - 2, 2);
+		w.a = x;
+		w.b = y;
+	} else if (n == 1) {
+		w.a = (uint8_t)k[0];
+	}
+	return w;
+}
+
+/* Is f the key `key` of n bytes, whose words are w? */
+static inline bool sl__field_is(const struct sl__field *f, const char *key,
+				size_t n, struct sl__kw w)
+{
+	return f->klen == n && f->w[0] == w.a && f->w[1] == w.b &&
+	       (n <= 16 || sl__key_eq(f->key + 8, key + 8, n - 16));
+}
+
 /* The field `key` (n bytes, not NUL-terminated) of object obj, or NULL
- * for an unknown key (ignored, SPEC 3). */
+ * for an unknown key (ignored, SPEC 3).  The chain for (obj, n) holds one
+ * to four keys. */
 static inline const struct sl__field *sl__field_find(unsigned obj,
 						     const char *key, size_t n)
 {
+	struct sl__kw w;
+
+	if (n > SL__KEY_MAX)
+		return NULL;
+	w = sl__key_words(key, n);
+	for (unsigned i = sl__field_head[obj][n]; i != 0xff;
+	     i = sl__field_next[i])
+		if (sl__field_is(&sl__fields[i], key, n, w))
+			return &sl__fields[i];
+	return NULL;
+}
+
+/* Producers write a record's keys in the same order every time, so the
+ * key after field p is most likely the one that followed p last time.
+ * follow[p] remembers it (p: a field index, or SL__N_FIELDS + obj before
+ * the first key of an object of kind obj), and *prev walks along; a
+ * wrong guess costs one compare and falls back to sl__field_find.  The
+ * guess only picks which field to compare first: the answer is always
+ * the field whose key it is.  follow belongs to one decoder (one thread);
+ * every entry holds a field index of the right object, as set by
+ * sl__follow_init and updated here. */
+static inline const struct sl__field *sl__field_guess(uint8_t *follow,
+						      unsigned *prev,
+						      unsigned obj,
+						      const char *key, size_t n)
+{
+	const struct sl__field *f = &sl__fields[follow[*prev]];
+	struct sl__kw w;
 	unsigned i;
 
 	if (n > SL__KEY_MAX)
 		return NULL;
+	w = sl__key_words(key, n);
+	if (sl__field_is(f, key, n, w)) {
+		*prev = follow[*prev];
+		return f;
+	}
 	for (i = sl__field_head[obj][n]; i != 0xff; i = sl__field_next[i])
-		if (sl__key_eq(sl__fields[i].key, key, n))
+		if (sl__field_is(&sl__fields[i], key, n, w)) {
+			follow[*prev] = (uint8_t)i;
+			*prev = i;
 			return &sl__fields[i];
+		}
 	return NULL;
 }
+
+/* Fills a follow table: every entry a field of the right object. */
+void sl__follow_init(uint8_t follow[SL__FOLLOW_LEN]);
 
 /* Field order, used to pick the first error: the root strings and numbers
  * in the order of decl-t.h, then the items, each item's strings then
@@ -200,7 +292,8 @@ static inline void sl__put_num(sl_decl_t *d, sl_item_t *it,
 struct sl__dctx {
 	sl_decl_t *d;
 	sl_error_t *err;
-	uint32_t prio; /* of the error in *err, SL__PRIO_NONE if none */
+	uint32_t prio;	 /* of the error in *err, SL__PRIO_NONE if none */
+	uint8_t *follow; /* the decoder's key order (sl__field_guess) */
 };
 
 /* Records an error unless one with a lower priority is already there.

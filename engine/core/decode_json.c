@@ -162,6 +162,7 @@ static const char *json_type_name(const cJSON *v)
 static void walk_object(struct sl__dctx *c, const cJSON *o, unsigned obj,
 			sl_item_t *it, unsigned item_no)
 {
+	unsigned prev = SL__N_FIELDS + obj;
 	const cJSON *m;
 
 	for (m = o->child; m; m = m->next) {
@@ -170,7 +171,8 @@ static void walk_object(struct sl__dctx *c, const cJSON *o, unsigned obj,
 
 		if (t == cJSON_NULL || !m->string)
 			continue; /* null is absent (SPEC 3) */
-		f = sl__field_find(obj, m->string, strlen(m->string));
+		f = sl__field_guess(c->follow, &prev, obj, m->string,
+				    strlen(m->string));
 		if (!f)
 			continue; /* unknown fields are ignored */
 		switch (f->kind) {
@@ -277,7 +279,8 @@ static bool only_space(const char *p, const char *end)
 enum sl_errcode sl_decode_json(struct sl_decoder *dec, const char *line,
 			       size_t len, sl_decl_t *d, sl_error_t *err)
 {
-	struct sl__dctx c = {.d = d, .err = err, .prio = SL__PRIO_NONE};
+	struct sl__dctx c = {
+	    .d = d, .err = err, .prio = SL__PRIO_NONE, .follow = dec->follow};
 	struct sl_arena *prev;
 	bool non_ascii = false;
 	size_t where = 0, bad_utf8 = len;

@@ -235,6 +235,7 @@ static void check_unknown(struct sl__dctx *c, const msgpack_object *o)
 static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
 		     sl_item_t *it, unsigned item_no)
 {
+	unsigned prev = SL__N_FIELDS + obj;
 	uint32_t i;
 
 	for (i = 0; i < o->via.map.size; i++) {
@@ -243,8 +244,8 @@ static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
 		const struct sl__field *f = NULL;
 
 		if (k->type == MSGPACK_OBJECT_STR)
-			f = sl__field_find(obj, k->via.str.ptr,
-					   k->via.str.size);
+			f = sl__field_guess(c->follow, &prev, obj,
+					    k->via.str.ptr, k->via.str.size);
 		if (!f) {
 			check_unknown(c, k);
 			check_unknown(c, v);
@@ -333,7 +334,8 @@ enum sl_errcode sl_decode_msgpack(struct sl_decoder *dec, const void *buf,
 				  size_t len, size_t *used, sl_decl_t *d,
 				  sl_error_t *err)
 {
-	struct sl__dctx c = {.d = d, .err = err, .prio = SL__PRIO_NONE};
+	struct sl__dctx c = {
+	    .d = d, .err = err, .prio = SL__PRIO_NONE, .follow = dec->follow};
 	msgpack_object root;
 	size_t size = 0, off = 0;
 	int rc;
