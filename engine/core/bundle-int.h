@@ -236,6 +236,11 @@ struct sl__btgt {
 /* `exact:` terms: the match must be the whole field. */
 #define SL__BOUND_FIELD 4u
 
+/* rule_chap's bit for an item without a two-digit chapter, and every
+ * bit: chapters 00..99 and that one. */
+#define SL__CHAP_NONE 100
+#define SL__CHAP_ALL1 ((UINT64_C(1) << (SL__CHAP_NONE + 1 - 64)) - 1)
+
 /* HS prefixes in VALS: number of digits << 48 | their value. */
 #define SL__HS_KEY(len, val) ((uint64_t)(len) << 48 | (uint64_t)(val))
 
@@ -304,6 +309,11 @@ struct sl_bundle {
 	uint64_t (*node_chap)[2]; /* HS / BAND node i: bit c set when one of
 				     its prefixes can match chapter c (the
 				     first two digits), for a quick no */
+	uint64_t (*rule_chap)[2]; /* rule i, per item: bit c set when the rule
+				     can hold for an item of HS chapter c
+				     (bit SL__CHAP_NONE: an HS code that does
+				     not start with two digits) while none
+				     of its text conditions matched */
 	uint32_t *always;	  /* rules evaluated on every declaration */
 	uint32_t n_always;
 	uint32_t scan_fields; /* union of the leaves' fields */

@@ -392,6 +392,56 @@ static bool walk(struct sl_bundle *b, uint32_t r, uint32_t i, bool *item,
 	}
 }
 
+/* The chapters (rule_chap's bits) where node i can be true (t) and where
+ * it can be false (f), for an item, when no text condition matched: a
+ * text condition is then false, an HS or band condition can be true only
+ * on the chapters its prefixes start (the matcher's chapter_may_match),
+ * and anything else can be either.  An over-approximation: the matcher
+ * skips an item only where the rule cannot hold.  Depth is bounded by
+ * check_nodes(). */
+static void chap_masks(const struct sl_bundle *b, uint32_t i, uint64_t t[2],
+		       uint64_t f[2])
+{
+	const struct sl__bnode *n = &b->nodes[i];
+	uint64_t kt[2], kf[2];
+
+	t[0] = f[0] = ~UINT64_C(0);
+	t[1] = f[1] = SL__CHAP_ALL1;
+	switch (n->kind) {
+	case SL__N_TEXT:
+		t[0] = t[1] = 0;
+		break;
+	case SL__N_HS:
+	case SL__N_BAND:
+		t[0] = b->node_chap[i][0];
+		t[1] = b->node_chap[i][1];
+		break;
+	case SL__N_ALL:
+		f[0] = f[1] = 0;
+		for (uint32_t k = 0; k < n->n; k++) {
+			chap_masks(b, b->kids[n->a + k], kt, kf);
+			t[0] &= kt[0], t[1] &= kt[1];
+			f[0] |= kf[0], f[1] |= kf[1];
+		}
+		break;
+	case SL__N_ANY:
+		t[0] = t[1] = 0;
+		for (uint32_t k = 0; k < n->n; k++) {
+			chap_masks(b, b->kids[n->a + k], kt, kf);
+			t[0] |= kt[0], t[1] |= kt[1];
+			f[0] &= kf[0], f[1] &= kf[1];
+		}
+		break;
+	case SL__N_NOT:
+		chap_masks(b, b->kids[n->a], kt, kf);
+		t[0] = kf[0], t[1] = kf[1];
+		f[0] = kt[0], f[1] = kt[1];
+		break;
+	default:
+		break;
+	}
+}
+
 static int derive(struct sl_bundle *b, char *err, size_t errlen)
 {
 	uint32_t *refs;
@@ -403,10 +453,11 @@ static int derive(struct sl_bundle *b, char *err, size_t errlen)
 	b->rule_item = calloc(b->n_rules + 1, 1);
 	b->node_lens = calloc(b->n_nodes + 1, sizeof(uint16_t));
 	b->node_chap = calloc(b->n_nodes + 1, sizeof(*b->node_chap));
+	b->rule_chap = calloc(b->n_rules + 1, sizeof(*b->rule_chap));
 	b->always = malloc(sizeof(uint32_t) * (b->n_rules + 1));
 	refs = calloc(b->n_nodes + 1, sizeof(uint32_t));
 	if (!b->leaf_rule || !b->leaf_unless || !b->rule_item || !b->always ||
-	    !b->node_lens || !b->node_chap || !refs) {
+	    !b->node_lens || !b->node_chap || !b->rule_chap || !refs) {
 		free(refs);
 		return errf(err, errlen, b->path, "out of memory");
 	}
@@ -479,6 +530,11 @@ static int derive(struct sl_bundle *b, char *err, size_t errlen)
 				b->node_chap[i][c >> 6] |= UINT64_C(1)
 							   << (c & 63);
 		}
+	}
+	for (uint32_t r = 0; r < b->n_rules; r++) {
+		uint64_t f[2];
+
+		chap_masks(b, b->rules[r].root, b->rule_chap[r], f);
 	}
 	/* Only fields some pattern can match in are scanned: a watch list
 	 * with nobody on it costs nothing. */
@@ -730,6 +786,7 @@ static void bundle_free(struct sl_bundle *b)
 	free(b->rule_item);
 	free(b->node_lens);
 	free(b->node_chap);
+	free(b->rule_chap);
 	free(b->always);
 	free(b->mem);
 	free(b->path);

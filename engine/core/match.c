@@ -67,6 +67,8 @@ struct sl_match_scratch {
 	uint32_t *touched;     /* leaves hit in this declaration */
 	uint32_t n_touched;
 	uint32_t *rule_epoch; /* [b->n_rules]: rule queued this epoch */
+	uint32_t *rule_text;  /* [b->n_rules]: == epoch when one of the rule's
+				 text conditions matched */
 	uint32_t *queue;      /* rules to evaluate */
 	uint32_t n_queue;
 	struct span cand[SPANS_MAX]; /* term matches waiting for unless */
@@ -103,9 +105,10 @@ struct sl_match_scratch *sl_match_scratch_new(const struct sl_bundle *b)
 	ms->ls = calloc(b->n_leaves + 1, sizeof(*ms->ls));
 	ms->touched = malloc((b->n_leaves + 1) * sizeof(uint32_t));
 	ms->rule_epoch = calloc(b->n_rules + 1, sizeof(uint32_t));
+	ms->rule_text = calloc(b->n_rules + 1, sizeof(uint32_t));
 	ms->queue = malloc((b->n_rules + 1) * sizeof(uint32_t));
 	if (!ms->buf || !ms->work || !ms->ls || !ms->touched ||
-	    !ms->rule_epoch || !ms->queue)
+	    !ms->rule_epoch || !ms->rule_text || !ms->queue)
 		goto free_ms;
 	if (b->proto && hs_clone_scratch(b->proto, &ms->hs) != HS_SUCCESS)
 		goto free_ms;
@@ -127,6 +130,7 @@ void sl_match_scratch_free(struct sl_match_scratch *ms)
 	free(ms->ls);
 	free(ms->touched);
 	free(ms->rule_epoch);
+	free(ms->rule_text);
 	free(ms->queue);
 	free(ms);
 }
@@ -440,6 +444,21 @@ static inline bool chapter_may_match(const struct sl_bundle *b, uint32_t node,
 		return false;
 	c = (unsigned)(key[2] & 0xff);
 	return (b->node_chap[node][c >> 6] >> (c & 63)) & 1;
+}
+
+/* The item's HS chapter as rule_chap numbers it: its first two digits,
+ * or SL__CHAP_NONE (item_cache then finds no two-digit prefix, so no HS
+ * or band condition can hold). */
+static inline unsigned item_chapter(const sl_item_t *it)
+{
+	const char *p = it->s[SL_IS_HS_CODE].p;
+	unsigned a, c;
+
+	if (!p || it->s[SL_IS_HS_CODE].n < 2)
+		return SL__CHAP_NONE;
+	a = (unsigned)(unsigned char)p[0] - '0';
+	c = (unsigned)(unsigned char)p[1] - '0';
+	return a <= 9 && c <= 9 ? a * 10 + c : SL__CHAP_NONE;
 }
 
 /* Does the item's HS code start with one of the node's prefixes?  Only
@@ -807,6 +826,7 @@ static void next_epoch(const struct sl_bundle *b, struct sl_match_scratch *ms)
 	if (++ms->epoch == 0) { /* wrapped: forget every old mark */
 		memset(ms->ls, 0, sizeof(*ms->ls) * b->n_leaves);
 		memset(ms->rule_epoch, 0, sizeof(uint32_t) * b->n_rules);
+		memset(ms->rule_text, 0, sizeof(uint32_t) * b->n_rules);
 		ms->epoch = 1;
 	}
 	ms->n_touched = ms->n_cand = ms->n_unl = ms->n_log = ms->n_queue = 0;
@@ -839,8 +859,12 @@ int sl_match_decl(const struct sl_bundle *b, struct sl_match_scratch *ms,
 
 	/* Rules to evaluate: those with a text match, and those whose
 	 * condition can hold without one; in rule order. */
-	for (uint32_t k = 0; k < ms->n_touched; k++)
-		queue_rule(ms, b->leaf_rule[ms->touched[k]]);
+	for (uint32_t k = 0; k < ms->n_touched; k++) {
+		uint32_t r = b->leaf_rule[ms->touched[k]];
+
+		ms->rule_text[r] = ms->epoch;
+		queue_rule(ms, r);
+	}
 	for (uint32_t k = 0; k < b->n_always; k++)
 		queue_rule(ms, b->always[k]);
 	if (ms->n_queue > 1)
@@ -857,9 +881,23 @@ int sl_match_decl(const struct sl_bundle *b, struct sl_match_scratch *ms,
 			uint32_t n_items = d->n_items < SL_MAX_ITEMS
 					       ? d->n_items
 					       : SL_MAX_ITEMS;
+			/* without a text match the rule can hold only on
+			 * the chapters of rule_chap: skip the other items
+			 * (most rules checked on every declaration are HS
+			 * or price-band rules of a few chapters) */
+			const uint64_t *chap = ms->rule_text[r] == ms->epoch
+						   ? NULL
+						   : b->rule_chap[r];
 
-			for (uint32_t i = 0; i < n_items && !fired; i++)
+			for (uint32_t i = 0; i < n_items && !fired; i++) {
+				if (chap) {
+					unsigned c = item_chapter(&d->items[i]);
+
+					if (!((chap[c >> 6] >> (c & 63)) & 1))
+						continue;
+				}
 				fired = eval(b, ms, d, rule->root, (int)i, &w);
+			}
 		} else {
 			fired = eval(b, ms, d, rule->root, -1, &w);
 		}

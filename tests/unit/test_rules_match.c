@@ -555,6 +555,67 @@ Test(preds, sender_country_and_quantity)
 	free(d);
 }
 
+/* ------------------------------------------------- chapter shortcut */
+
+/* Without a text match, a per-item rule is evaluated only on items of the
+ * HS chapters where it can hold (bundle.c chap_masks); these rules put
+ * HS and band conditions under not, any and all, with and without text,
+ * so that a wrong mask would drop a hit. */
+Test(match, chapter_shortcut_keeps_every_hit)
+{
+	struct sl_bundle *b = rc_bundle(
+	    "rules:\n"
+	    "  - {id: R.NOT_ARMS, title: t, source: s, points: 1,\n"
+	    "     when: {not: {hs: ['93']}}}\n"
+	    "  - {id: R.ARMS_OR_WORD, title: t, source: s, points: 2,\n"
+	    "     when: {any: [{hs: ['93']}, {match: {terms: [crossbow]}}]}}\n"
+	    "  - {id: R.ARMS_NOT_WORD, title: t, source: s, points: 3,\n"
+	    "     when: {all: [{hs: ['9303']}, {not: {match: {terms: "
+	    "[toy]}}}]}}\n"
+	    "  - {id: R.NOT_BOTH, title: t, source: s, points: 4,\n"
+	    "     when: {not: {all: [{hs: ['93']}, {flow: import}]}}}\n");
+	sl_decl_t *d = decl_new();
+	struct sl_hits h;
+	const struct sl_hit *x;
+
+	/* cosmetics, no word: only the negations hold */
+	decl_item(d, "face cream", "3304990099", 50);
+	match(b, d, &h);
+	cr_expect(find_hit(b, &h, "R.NOT_ARMS"));
+	cr_expect(find_hit(b, &h, "R.NOT_BOTH"));
+	cr_expect_null(find_hit(b, &h, "R.ARMS_OR_WORD"));
+	cr_expect_null(find_hit(b, &h, "R.ARMS_NOT_WORD"));
+	/* the word on a chapter 33 item: any() holds there */
+	d->items[0].s[SL_IS_NAME] = S("crossbow face cream");
+	match(b, d, &h);
+	x = find_hit(b, &h, "R.ARMS_OR_WORD");
+	cr_assert(x);
+	cr_expect_str_eq(x->field, "items[0].name");
+	/* a chapter 93 item after it: all() with not(text) holds on it */
+	d->items[0].s[SL_IS_NAME] = S("face cream");
+	decl_item(d, "hunting rifle", "9303200000", 900);
+	match(b, d, &h);
+	cr_expect(find_hit(b, &h, "R.ARMS_NOT_WORD"));
+	x = find_hit(b, &h, "R.ARMS_OR_WORD");
+	cr_assert(x);
+	cr_expect_str_eq(x->field, "items[1].hs_code");
+	cr_expect(find_hit(b, &h, "R.NOT_ARMS"), "item 0 is not arms");
+	/* ... unless its name says toy */
+	d->items[1].s[SL_IS_NAME] = S("toy rifle");
+	match(b, d, &h);
+	cr_expect_null(find_hit(b, &h, "R.ARMS_NOT_WORD"));
+	/* an HS code without two leading digits has no chapter: the
+	 * negations still hold for it */
+	d->n_items = 0;
+	decl_item(d, "thing", "X", 10);
+	match(b, d, &h);
+	cr_expect(find_hit(b, &h, "R.NOT_ARMS"));
+	cr_expect(find_hit(b, &h, "R.NOT_BOTH"));
+	cr_expect_null(find_hit(b, &h, "R.ARMS_OR_WORD"));
+	free(d);
+	sl_bundle_put(b);
+}
+
 /* --------------------------------------------------------- overflow */
 
 Test(match, more_hits_than_fit_are_counted)
