@@ -70,4 +70,8 @@ uint32_t sl_sample_draw(uint64_t seed, const char *decl_id, size_t len);
  * when the declaration has no consignee fields at all. */
 bool sl_consignee_key(const sl_decl_t *d, uint64_t key[2]);
 
+/* The same key without the sixteen-bytes-at-a-time path: one byte or one
+ * utf8proc call at a time.  For tests, which hold the two equal. */
+bool sl_consignee_key_ref(const sl_decl_t *d, uint64_t key[2]);
+
 #endif /* SLUICE_DECIDE_H */
