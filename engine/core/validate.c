@@ -213,7 +213,9 @@ static enum fixed_result to_fixed(double v, sl_money_t *out)
 	if (v >= SL_AMOUNT_LIMIT)
 		return FX_TOO_LARGE;
 	x = v * (double)SL_MONEY_ONE;
-	r = floor(x + 0.5);
+	/* floor(x + 0.5) without a libm call: 0 <= x < 10^14, so the
+	 * truncation is the floor and the integer is exact as a double */
+	r = (double)(int64_t)(x + 0.5);
 	if (fabs(x - r) > 0.05)
 		return FX_DECIMALS;
 	*out = (sl_money_t)r;
@@ -691,7 +693,8 @@ static enum sl_errcode validate_item(sl_decl_t *d, unsigned i, sl_error_t *err)
 		}
 		switch (f) {
 		case SL_IN_SEQ:
-			if (v >= 1 && v <= SL_MAX_ITEMS && v == floor(v))
+			if (v >= 1 && v <= SL_MAX_ITEMS &&
+			    v == (double)(int64_t)v) /* 1..99: exact */
 				break;
 			item_path(path, sizeof(path), i, "seq");
 			return sl_error_set(err, SL_E_BAD_SEQ, path,
