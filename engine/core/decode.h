@@ -325,23 +325,27 @@ void sl__derr_item_type(struct sl__dctx *c, unsigned item, const char *got);
 static inline size_t sl__utf8_run(const uint8_t *p, size_t n)
 {
 	__m128i v = sl__load16(p, n);
+	unsigned all = n >= 16 ? 0xffffu : (1u << n) - 1;
+	unsigned asc, cont, lead, want, bad, k;
+
 	/* as signed bytes: 01..7F > 0; 80..BF < -64; E1..EF is -31..-17,
 	 * of which ED (-19) leads surrogates and is left to utf8proc */
-	unsigned asc =
+	asc =
 	    (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_setzero_si128()));
-	unsigned cont =
+	if (asc == all) /* ASCII to the end or for 16 bytes: most keys,
+			   codes and numbers */
+		return n >= 16 ? 16 : n;
+	cont =
 	    (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(-64)));
-	unsigned lead =
+	lead =
 	    (unsigned)_mm_movemask_epi8(
 		_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-32)),
 			      _mm_cmplt_epi8(v, _mm_set1_epi8(-16)))) &
 	    ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(-19)));
 	/* where continuation bytes must be, and nowhere else */
-	unsigned want = (lead << 1) | (lead << 2);
-	unsigned bad =
-	    ((~(asc | cont | lead) | (cont ^ want)) & 0xffffu) | 0x10000u;
-	unsigned k = (unsigned)__builtin_ctz(bad);
-
+	want = (lead << 1) | (lead << 2);
+	bad = ((~(asc | cont | lead) | (cont ^ want)) & 0xffffu) | 0x10000u;
+	k = (unsigned)__builtin_ctz(bad);
 	/* a lead whose sequence reaches k is not part of the prefix */
 	if (k >= 1 && ((lead >> (k - 1)) & 1))
 		k -= 1;
