@@ -324,9 +324,102 @@ static void pack_cstr(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_with_body(pk, s, n);
 }
 
-static void pack_key(msgpack_packer *pk, const char *k)
+/* The constant strings of a verdict (its keys, verdict and tier names),
+ * each encoded once by msgpack-c, so that a verdict writes each in one
+ * piece: packing them afresh cost two writes and a strlen apiece, a third
+ * of the encoding.  Built on first use (pthread_once), read-only after. */
+enum vkey {
+	K_DECL_ID,
+	K_LINE,
+	K_VERDICT,
+	K_STATUS,
+	K_SCORE,
+	K_TIER,
+	K_REASONS,
+	K_RULE,
+	K_FIELD,
+	K_POINTS,
+	K_ACTION,
+	K_REASONS_DROPPED,
+	K_SAMPLED,
+	K_ERROR,
+	K_CODE,
+	K_MESSAGE,
+	K_RULESET,
+	K_REGISTRY,
+	K__COUNT
+};
+
+static const char *const vkey_name[K__COUNT] = {
+    [K_DECL_ID] = "decl_id", [K_LINE] = "line",
+    [K_VERDICT] = "verdict", [K_STATUS] = "status",
+    [K_SCORE] = "score",     [K_TIER] = "tier",
+    [K_REASONS] = "reasons", [K_RULE] = "rule",
+    [K_FIELD] = "field",     [K_POINTS] = "points",
+    [K_ACTION] = "action",   [K_REASONS_DROPPED] = "reasons_dropped",
+    [K_SAMPLED] = "sampled", [K_ERROR] = "error",
+    [K_CODE] = "code",	     [K_MESSAGE] = "message",
+    [K_RULESET] = "ruleset", [K_REGISTRY] = "registry",
+};
+
+struct penc {
+	uint8_t len;
+	char b[31]; /* fixstr: up to 30 bytes of string */
+};
+
+static struct penc key_enc[K__COUNT];
+static struct penc verdict_enc[SL_VERDICT__COUNT];
+static struct penc tier_enc[SL_TIER__COUNT];
+static pthread_once_t penc_once = PTHREAD_ONCE_INIT;
+
+static void penc_one(struct penc *e, const char *s)
 {
-	pack_cstr(pk, k);
+	struct fixed_buf f = {.p = e->b, .cap = sizeof(e->b)};
+	msgpack_packer pk;
+
+	msgpack_packer_init(&pk, &f, fixed_write);
+	pack_cstr(&pk, s);
+	if (f.full)
+		abort(); /* a name longer than 30 bytes added: widen b */
+	e->len = (uint8_t)f.len;
+}
+
+static void penc_build(void)
+{
+	for (unsigned i = 0; i < K__COUNT; i++)
+		penc_one(&key_enc[i], vkey_name[i]);
+	for (unsigned i = 0; i < SL_VERDICT__COUNT; i++)
+		penc_one(&verdict_enc[i], sl_verdict_name(i));
+	for (unsigned i = 0; i < SL_TIER__COUNT; i++)
+		penc_one(&tier_enc[i], sl_tier_name(i));
+}
+
+static inline void pack_enc(msgpack_packer *pk, const struct penc *e)
+{
+	pk->callback(pk->data, e->b, e->len);
+}
+
+static inline void pack_key(msgpack_packer *pk, enum vkey k)
+{
+	pack_enc(pk, &key_enc[k]);
+}
+
+/* An enum's name, as sl_verdict_name / sl_tier_name give it; a value out
+ * of range is packed as they name it (the table covers every value). */
+static inline void pack_verdict_name(msgpack_packer *pk, uint8_t v)
+{
+	if (v < SL_VERDICT__COUNT)
+		pack_enc(pk, &verdict_enc[v]);
+	else
+		pack_cstr(pk, sl_verdict_name(v));
+}
+
+static inline void pack_tier_name(msgpack_packer *pk, uint8_t t)
+{
+	if (t < SL_TIER__COUNT)
+		pack_enc(pk, &tier_enc[t]);
+	else
+		pack_cstr(pk, sl_tier_name(t));
 }
 
 int sl_verdict_to_msgpack(const sl_verdict_t *v, void *buf, size_t cap)
@@ -337,72 +430,73 @@ int sl_verdict_to_msgpack(const sl_verdict_t *v, void *buf, size_t cap)
 	size_t n_keys = 9;
 	unsigned i;
 
+	pthread_once(&penc_once, penc_build);
 	msgpack_packer_init(&pk, &f, fixed_write);
 	n_keys += !v->has_decl_id;	  /* line */
 	n_keys += v->n_dropped ? 1 : 0;	  /* reasons_dropped */
 	n_keys += v->error.code != SL_OK; /* error */
 	msgpack_pack_map(&pk, n_keys);
-	pack_key(&pk, "decl_id");
+	pack_key(&pk, K_DECL_ID);
 	if (v->has_decl_id)
 		pack_cstr(&pk, v->decl_id);
 	else
 		msgpack_pack_nil(&pk);
 	if (!v->has_decl_id) {
-		pack_key(&pk, "line");
+		pack_key(&pk, K_LINE);
 		msgpack_pack_uint64(&pk, v->line);
 	}
-	pack_key(&pk, "verdict");
-	pack_cstr(&pk, sl_verdict_name(v->verdict));
-	pack_key(&pk, "status");
+	pack_key(&pk, K_VERDICT);
+	pack_verdict_name(&pk, v->verdict);
+	pack_key(&pk, K_STATUS);
 	msgpack_pack_uint16(&pk, sl_verdict_status(v->verdict));
-	pack_key(&pk, "score");
+	pack_key(&pk, K_SCORE);
 	msgpack_pack_int32(&pk, v->score);
-	pack_key(&pk, "tier");
-	pack_cstr(&pk, sl_tier_name(v->tier));
-	pack_key(&pk, "reasons");
+	pack_key(&pk, K_TIER);
+	pack_tier_name(&pk, v->tier);
+	pack_key(&pk, K_REASONS);
 	msgpack_pack_array(&pk, v->n_reasons);
 	for (i = 0; i < v->n_reasons; i++) {
 		const sl_reason_t *r = &v->reasons[i];
 
 		msgpack_pack_map(&pk, 2 + (r->field[0] != '\0') +
 					  (r->action != SL_VERDICT_RELEASE));
-		pack_key(&pk, "rule");
+		pack_key(&pk, K_RULE);
 		pack_cstr(&pk, r->rule);
 		if (r->field[0]) {
-			pack_key(&pk, "field");
+			pack_key(&pk, K_FIELD);
 			pack_cstr(&pk, r->field);
 		}
-		pack_key(&pk, "points");
+		pack_key(&pk, K_POINTS);
 		msgpack_pack_int32(&pk, r->points);
 		if (r->action != SL_VERDICT_RELEASE) {
-			pack_key(&pk, "action");
-			pack_cstr(&pk, sl_verdict_name(r->action));
+			pack_key(&pk, K_ACTION);
+			pack_verdict_name(&pk, r->action);
 		}
 	}
 	if (v->n_dropped) {
-		pack_key(&pk, "reasons_dropped");
+		pack_key(&pk, K_REASONS_DROPPED);
 		msgpack_pack_uint8(&pk, v->n_dropped);
 	}
-	pack_key(&pk, "sampled");
+	pack_key(&pk, K_SAMPLED);
 	if (v->sampled)
 		msgpack_pack_true(&pk);
 	else
 		msgpack_pack_false(&pk);
 	if (v->error.code != SL_OK) {
-		pack_key(&pk, "error");
+		pack_key(&pk, K_ERROR);
 		msgpack_pack_map(&pk, 2 + (v->error.field[0] != '\0'));
-		pack_key(&pk, "code");
+		pack_key(&pk, K_CODE);
 		pack_cstr(&pk, sl_errcode_name(v->error.code));
 		if (v->error.field[0]) {
-			pack_key(&pk, "field");
+			pack_key(&pk, K_FIELD);
 			pack_cstr(&pk, v->error.field);
 		}
-		pack_key(&pk, "message");
+		pack_key(&pk, K_MESSAGE);
 		pack_cstr(&pk, v->error.message);
 	}
-	pack_key(&pk, "ruleset");
+	pack_key(&pk, K_RULESET);
 	pack_cstr(&pk, v->ruleset);
-	pack_key(&pk, "registry");
+	pack_key(&pk, K_REGISTRY);
 	pack_cstr(&pk, v->registry);
 	return f.full ? -ENOSPC : (int)f.len;
 }
