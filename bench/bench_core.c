@@ -8,24 +8,45 @@
  *         decode, validate, normalise, scan, rules, decision, state;
  * and prints declarations/s of both, their ratio (target >= 0.8), ns per
  * declaration, and allocations per declaration counted by jemalloc
- * (target 0).  A third measure is the state's resident bytes per tracked
- * buyer (target <= 64).  No I/O inside the timed loops.
+ * (target 0).  A further line times the core followed by
+ * sl_verdict_to_msgpack, what a DPDK worker does per declaration before
+ * the reply leaves.  No I/O inside the timed loops; every timing is the
+ * best of ROUNDS passes over the whole corpus.
  *
- * A fourth line times the core followed by sl_verdict_to_msgpack, what a
- * DPDK worker does per declaration before the reply leaves.
+ * Latency: one more pass takes a timestamp before every record and adds
+ * each record's time to a log-linear histogram (bench/hist.h: a fixed
+ * array, nothing allocated), for p50 / p99 / p99.9 / max.  The clock read
+ * (printed as `timer`) is inside every sample.
  *
- * usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n ROUNDS] [-c] CORPUS
- * CORPUS is JSON lines or concatenated MessagePack maps (sluice-gen).
+ * Tracked buyers (--buyers 10000,1000000,...): for each count, a fresh
+ * memory-only state gets that many distinct buyers; printed are the
+ * resident bytes per buyer (target <= 64), the insert cost, and the cost
+ * of a lookup (sl_state_buyer_total) and of the pipeline's update
+ * (sl_state_buyer_add) of an existing buyer picked at random.  A count
+ * whose memory would not fit in MemAvailable is skipped and said so.
  *
- * Times move with the machine's load.  For exact counts, -c runs each
- * stage once after the warm-up, bracketed by callgrind client requests
- * (no-ops outside valgrind), one dump per stage:
- *   valgrind --tool=callgrind --callgrind-out-file=cg.%p bench_core -c ...
+ * Exact counts (-c): times move with the machine's load, so instead of
+ * timing, -c runs each stage once after the warm-up pass, between
+ * callgrind client requests (no-ops outside valgrind), one dump per stage:
+ *   valgrind --tool=callgrind --callgrind-out-file=cg.%p \
+ *       bench_core -c -r AVX2.bundle CORPUS
  *   grep -H -e '^desc: Trigger' -e '^totals' cg.*
- * gives each stage's instructions over the corpus; callgrind_annotate
+ * gives the instructions of "decode+validate", "core", "core+verdict
+ * encode" and "raw hs_scan" over the corpus's records; callgrind_annotate
  * --inclusive=yes on the "core" dump splits it by function
- * (docs/performance.md).  A bundle built with `sluice-rulec --target avx2`
- * runs under valgrind, which does not emulate AVX-512.
+ * (docs/performance.md).  valgrind does not emulate AVX-512: give it a
+ * bundle built with `sluice-rulec --target avx2`.  -c skips the buyers.
+ *
+ * The dense-match worst case (--dense TERMS): every text field the bundle
+ * scans, in every item, is filled with the bundle's own terms (the file
+ * --terms writes), so nearly every byte scanned is part of a match.
+ *
+ * usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n ROUNDS] [--json FILE]
+ *                   [--buyers LIST|none] [--dense TERMS] [--records N]
+ *                   [--label NAME] [-c] [CORPUS]
+ *        bench_core [-r BUNDLE] --terms FILE
+ * CORPUS is JSON lines or concatenated MessagePack maps (sluice-gen).
+ * Plane: a bench; it allocates freely outside the timed loops.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +73,7 @@
 #include <sluice/verdict.h>
 
 #include "bundle-int.h"
+#include "hist.h"
 
 struct corpus {
 	char *buf; /* concatenated MessagePack maps */
@@ -61,12 +83,26 @@ struct corpus {
 	size_t n, ncap;
 };
 
+/* The bundle's literal terms (--dense). */
+struct terms {
+	char **t;
+	size_t n;
+};
+
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -155,14 +191,82 @@ static void add_record(struct corpus *c, size_t start)
 	c->rlen[c->n++] = c->len - start;
 }
 
-static void load_corpus(const char *path, struct corpus *c)
+/* A string of terms separated by spaces, at most max bytes, starting with
+ * term number *next (which moves on). */
+static void dense_text(const struct terms *t, size_t *next, size_t max,
+		       char *out)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < t->n; k++) {
+		const char *w = t->t[(*next)++ % t->n];
+		size_t wl = strlen(w);
+
+		if (len + wl + 1 > max)
+			break;
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, w, wl + 1);
+		len += wl;
+	}
+}
+
+static void set_string(cJSON *obj, const char *key, const char *val)
+{
+	if (cJSON_GetObjectItem(obj, key))
+		cJSON_ReplaceItemInObject(obj, key, cJSON_CreateString(val));
+	else
+		cJSON_AddStringToObject(obj, key, val);
+}
+
+/* --dense: fills every text field b scans with terms; an item field in
+ * every item.  Field sizes stay within the field's limit (sl__tf_max). */
+static void densify(cJSON *j, const struct sl_bundle *b, const struct terms *t,
+		    size_t *next)
+{
+	char text[1024];
+
+	for (unsigned f = 0; f < SL__TF__COUNT; f++) {
+		const char *name = sl__tf_name[f], *dot = strchr(name, '.');
+		size_t max = sl__tf_max[f] < sizeof(text) ? sl__tf_max[f]
+							  : sizeof(text) - 1;
+		char parent[64];
+
+		if (!(b->scan_fields & (1u << f)) || !dot)
+			continue;
+		if (f >= SL__TF_FIRST_ITEM) {
+			cJSON *it;
+
+			cJSON_ArrayForEach (it, cJSON_GetObjectItem(j, "items"))
+				if (cJSON_IsObject(it)) {
+					dense_text(t, next, max, text);
+					set_string(it, dot + 1, text);
+				}
+			continue;
+		}
+		snprintf(parent, sizeof(parent), "%.*s", (int)(dot - name),
+			 name);
+		if (!cJSON_IsObject(cJSON_GetObjectItem(j, parent))) {
+			cJSON_DeleteItemFromObject(j, parent);
+			cJSON_AddObjectToObject(j, parent);
+		}
+		dense_text(t, next, max, text);
+		set_string(cJSON_GetObjectItem(j, parent), dot + 1, text);
+	}
+}
+
+/* Reads CORPUS into c, at most max records (0: all). */
+static void load_corpus(const char *path, struct corpus *c,
+			const struct sl_bundle *b, const struct terms *dense,
+			size_t max)
 {
 	FILE *f = fopen(path, "rb");
 	char *data = NULL;
-	size_t len = 0, cap = 0, got;
+	size_t len = 0, cap = 0, got, next = 0;
 
 	if (!f)
-		die("cannot open %s", path);
+		die("cannot open %s: %s", path, strerror(errno));
 	do {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 1 << 20;
@@ -174,18 +278,22 @@ static void load_corpus(const char *path, struct corpus *c)
 		len += got;
 	} while (got);
 	fclose(f);
+	if (dense && !(len && data[0] == '{'))
+		die("%s", "--dense needs a JSON-lines corpus");
 	if (len && data[0] == '{') { /* JSON lines */
 		msgpack_packer pk;
 		char *p = data, *end = data + len;
 
 		msgpack_packer_init(&pk, c, sbuf_write);
-		while (p < end) {
+		while (p < end && (!max || c->n < max)) {
 			char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			cJSON *j = cJSON_ParseWithLength(p, n);
 			size_t start = c->len;
 
 			if (j && cJSON_IsObject(j)) {
+				if (dense)
+					densify(j, b, dense, &next);
 				pack_json(&pk, j);
 				add_record(c, start);
 			}
@@ -201,7 +309,7 @@ static void load_corpus(const char *path, struct corpus *c)
 
 		c->buf = data;
 		c->len = c->cap = len;
-		while (off < len) {
+		while (off < len && (!max || c->n < max)) {
 			used = 0;
 			sl_decode_msgpack(dec, data + off, len - off, &used, &d,
 					  &err);
@@ -211,11 +319,77 @@ static void load_corpus(const char *path, struct corpus *c)
 			add_record(c, off);
 			off += used;
 		}
-		c->len = len;
+		if (!max || c->n < max)
+			c->len = len;
 		sl_decoder_free(dec);
 	}
 	if (!c->n)
 		die("no records in %s", path);
+}
+
+/* --terms: the bundle's literal terms as a user would grep for them: the
+ * normalised text of every literal pattern (terms as written and their
+ * OpenCC variants) that makes a rule's text condition true.  `unless`
+ * terms (exceptions) and regexes are left out: grep -F can't say "but
+ * not".  One per line, each once.  Returns how many were written. */
+static size_t write_terms(const struct sl_bundle *b, const char *path)
+{
+	FILE *o = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	char **seen = calloc(b->n_pats + 1, sizeof(*seen));
+	size_t n = 0;
+
+	if (!o || !seen)
+		die("cannot write %s", path);
+	for (uint32_t p = 0; p < b->n_pats; p++) {
+		const struct sl__bpat *pt = &b->pats[p];
+		const char *text = b->str + pt->text;
+		bool term = false, dup = false;
+
+		if (pt->origin != SL__PAT_TERM && pt->origin != SL__PAT_VARIANT)
+			continue;
+		for (uint32_t k = 0; k < pt->n_tgt; k++)
+			term |= b->tgts[pt->tgt + k].role == SL__ROLE_TERM;
+		if (!term || !*text || strchr(text, '\n'))
+			continue;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = !strcmp(seen[i], text);
+		if (dup)
+			continue;
+		seen[n++] = (char *)text;
+		fprintf(o, "%s\n", text);
+	}
+	if (o != stdout && fclose(o))
+		die("cannot write %s", path);
+	free(seen);
+	return n;
+}
+
+static void read_terms(const char *path, struct terms *t)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, alloc = 0;
+	ssize_t n;
+
+	if (!f)
+		die("cannot open %s: %s", path, strerror(errno));
+	while ((n = getline(&line, &cap, f)) > 0) {
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!n)
+			continue;
+		if (t->n == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			t->t = realloc(t->t, alloc * sizeof(*t->t));
+			if (!t->t)
+				die("%s", "out of memory");
+		}
+		t->t[t->n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	if (!t->n)
+		die("no terms in %s", path);
 }
 
 /* jemalloc's allocation count, all arenas (small + large). */
@@ -251,6 +425,22 @@ static long rss_kib(void)
 	return rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* MemAvailable from /proc/meminfo, in bytes; 0 when unknown. */
+static uint64_t mem_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	unsigned long long kib = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
 static int on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
 {
@@ -258,299 +448,720 @@ static int on_match(unsigned int id, unsigned long long from,
 	return 0;
 }
 
-/* Resident bytes per tracked buyer: n distinct buyers into a fresh
- * memory-only state. */
-static double bytes_per_buyer(uint64_t n)
+/* ------------------------------------------------------------- buyers */
+
+struct buyers_result {
+	uint64_t n;
+	bool skipped;
+	char why[300];	  /* when skipped */
+	double per_buyer; /* resident bytes per tracked buyer */
+	double insert_ns; /* per new buyer, table growing */
+	double lookup_ns; /* sl_state_buyer_total, random existing buyer */
+	double update_ns; /* sl_state_buyer_add, random existing buyer */
+	uint64_t probes;  /* lookups and updates timed */
+	double settle_s;  /* until the RSS stopped moving */
+	int passes;	  /* lookup passes until two agreed */
+};
+
+static inline uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Waits until the RSS has not moved for ten polls of 100 ms, at most
+ * 60 s, and returns it.  The table grows in liburcu's resize thread,
+ * which needs grace periods (we go offline so it gets them) and, on a
+ * loaded machine, CPU time: right after the inserts it may still be
+ * small, with long chains. */
+static long settle_rss(double *waited)
+{
+	long last = -1, cur;
+	int same = 0, i;
+
+	rcu_thread_offline();
+	for (i = 0; i < 600 && same < 10; i++) {
+		usleep(100000);
+		cur = rss_kib();
+		same = cur == last ? same + 1 : 0;
+		last = cur;
+	}
+	rcu_thread_online();
+	*waited = i * 0.1;
+	return last;
+}
+
+/* Measures one buyer count; est is the bytes per buyer to budget for. */
+static void buyers_measure(uint64_t n, double est, struct buyers_result *r)
 {
 	struct sl_state_config cfg;
 	struct sl_state *st;
 	char err[256];
-	sl_money_t tot;
+	sl_money_t tot, sink = 0;
+	uint64_t avail = mem_available(), i, rng = 88172645463325252ull;
+	uint64_t probes = n < 2000000 ? n : 2000000;
 	long before;
-	uint64_t i;
-	double per;
+	double t, need = est * (double)n + 256.0 * 1048576;
 
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	if (!avail || need > 0.8 * (double)avail) {
+		r->skipped = true;
+		snprintf(r->why, sizeof(r->why),
+			 "needs about %.1f GiB at %.0f B/buyer; MemAvailable "
+			 "is %.1f GiB (80 %% budget)",
+			 need / 1073741824.0, est,
+			 (double)avail / 1073741824.0);
+		return;
+	}
 	sl_state_config_defaults(&cfg);
 	cfg.buyers_per_worker = n + 16;
 	cfg.windows_per_worker = 16;
 	st = sl_state_open(&cfg, err, sizeof(err));
-	if (!st)
-		die("state: %s", err);
+	if (!st) {
+		r->skipped = true;
+		snprintf(r->why, sizeof(r->why), "state: %s", err);
+		return;
+	}
 	before = rss_kib();
+	t = now();
 	for (i = 0; i < n; i++) {
 		sl_state_buyer_add(st, 0, i * 7919 + 1, 2026, SL_MONEY_ONE,
 				   26000 * SL_MONEY_ONE, &tot);
 		if ((i & 1023) == 0)
 			rcu_quiescent_state();
 	}
-	/* let the resizer finish before measuring */
-	rcu_thread_offline();
-	usleep(200000);
-	rcu_thread_online();
-	per = (double)(rss_kib() - before) * 1024.0 / (double)n;
+	r->insert_ns = (now() - t) * 1e9 / (double)n;
+	r->per_buyer =
+	    (double)(settle_rss(&r->settle_s) - before) * 1024.0 / (double)n;
+
+	/* Random existing buyers: what a declaration's lookup meets.  Passes
+	 * until two agree within 10 % (at most 4): a table still growing
+	 * makes the later pass faster. */
+	for (int pass = 0; pass < 4; pass++) {
+		double ns;
+
+		t = now();
+		for (i = 0; i < probes; i++) {
+			sink += sl_state_buyer_total(
+			    st, (xorshift(&rng) % n) * 7919 + 1, 2026);
+			if ((i & 1023) == 0)
+				rcu_quiescent_state();
+		}
+		ns = (now() - t) * 1e9 / (double)probes;
+		r->passes = pass + 1;
+		if (pass && ns > 0.9 * r->lookup_ns) {
+			r->lookup_ns = ns < r->lookup_ns ? ns : r->lookup_ns;
+			break;
+		}
+		r->lookup_ns = ns;
+	}
+	t = now();
+	for (i = 0; i < probes; i++) {
+		sl_state_buyer_add(st, 0, (xorshift(&rng) % n) * 7919 + 1, 2026,
+				   SL_MONEY_ONE, 26000 * SL_MONEY_ONE, &tot);
+		if ((i & 1023) == 0)
+			rcu_quiescent_state();
+	}
+	r->update_ns = (now() - t) * 1e9 / (double)probes;
+	r->probes = probes;
+	if (sink < 0)
+		printf("(impossible total)\n");
+	rcu_thread_offline(); /* close may wait for a resize */
 	sl_state_close(st);
-	return per;
+	rcu_thread_online();
 }
 
-int main(int argc, char **argv)
-{
-	const char *bundle_path = NULL, *reg_path = NULL;
-	char path[4096], err[512];
+/* ------------------------------------------------------------ main run */
+
+struct opts {
+	const char *bundle, *registry, *json, *terms_out, *dense, *corpus;
+	const char *label;
+	char *buyers; /* comma-separated counts, or NULL */
+	size_t max;   /* --records: the first max records only; 0 = all */
+	unsigned rounds;
+	bool callgrind;
+};
+
+struct run {
 	struct sl_bundle *b;
-	struct sl_registry *reg = NULL;
 	struct sl_snapshot *snap;
 	struct sl_screener *w;
 	struct sl_state *st;
-	struct sl_state_config cfg;
 	struct sl_match_scratch *ms;
-	struct corpus c = {0};
-	char *scan;
-	size_t *soff, *slen, scan_len = 0, scan_cap = 0;
-	uint64_t kinds[SL_VERDICT__COUNT] = {0}, matches = 0, a0, a1;
-	unsigned rounds = 5, r;
-	double t, raw_best = 1e30, core_best = 1e30, dec_best = 1e30,
-		  enc_best = 1e30;
-	bool callgrind = false;
-	size_t enc_bytes = 0;
-	static uint8_t enc[SL_VERDICT_MSGPACK_MAX];
-	sl_verdict_t v;
-	size_t i;
-	int opt;
+	struct corpus c;
+	char *scan; /* every record's scan buffer, back to back */
+	size_t *soff, *slen, scan_len, n_scanned, items;
+	uint64_t kinds[SL_VERDICT__COUNT], matches;
+	double raw, dec, core;	   /* best seconds over the corpus */
+	double enc;		   /* core + sl_verdict_to_msgpack */
+	size_t enc_bytes;	   /* verdict bytes of the last enc pass */
+	double timer_ns;	   /* one clock read, back to back */
+	uint64_t allocs, screened; /* jemalloc count over timed passes */
+	bool allocs_known;
+	struct bench_hist lat;
+};
 
-	while ((opt = getopt(argc, argv, "r:e:n:ch")) != -1) {
-		switch (opt) {
-		case 'c':
-			callgrind = true;
-			break;
-		case 'r':
-			bundle_path = optarg;
-			break;
-		case 'e':
-			reg_path = optarg;
-			break;
-		case 'n':
-			rounds = (unsigned)atoi(optarg);
-			break;
-		default:
-			printf(
-			    "usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n "
-			    "ROUNDS] [-c] CORPUS\n"
-			    "CORPUS: JSON lines or MessagePack maps "
-			    "(sluice-gen).  Prints declarations/s of the raw "
-			    "Hyperscan\nscan and of the core pipeline, "
-			    "their ratio, allocations per declaration\n"
-			    "(jemalloc) and resident bytes per tracked "
-			    "buyer.\n"
-			    "  -c  one round per stage, each bracketed by "
-			    "callgrind client requests\n"
-			    "      (run under valgrind --tool=callgrind for "
-			    "exact instruction counts)\n");
-			return opt == 'h' ? 0 : 2;
-		}
-	}
-	if (optind != argc - 1 || rounds == 0)
-		die("%s", "one CORPUS expected (-h for help)");
-	if (callgrind)
-		rounds = 1;
-	rcu_register_thread();
-	if (!bundle_path) {
-		if (sl_bundle_default_path(path, sizeof(path)) < 0)
-			die("%s", "no default bundle; give -r BUNDLE");
-		bundle_path = path;
-	}
-	b = sl_bundle_load(bundle_path, err, sizeof(err));
-	if (!b)
-		die("%s", err);
-	if (reg_path && !(reg = sl_registry_load(reg_path, err, sizeof(err))))
-		die("%s", err);
-	snap = sl_snapshot_new(b, reg, 1, err, sizeof(err));
-	if (!snap)
-		die("%s", err);
-	w = sl_screener_new(0);
-	sl_state_config_defaults(&cfg);
-	st = sl_state_open(&cfg, err, sizeof(err));
-	if (!w || !st)
-		die("%s", "out of memory");
-	load_corpus(argv[optind], &c);
+/* Builds the raw scan's input: each record's scan buffer, as the matcher
+ * builds it (decode, validate, normalise), once, outside any timing. */
+static void build_scan(struct run *R)
+{
+	size_t cap = 0;
 
-	/* The raw scan's input: each record's scan buffer, built once. */
-	ms = sl_match_scratch_new(b);
-	soff = calloc(c.n, sizeof(*soff));
-	slen = calloc(c.n, sizeof(*slen));
-	scan = NULL;
-	for (i = 0; i < c.n; i++) {
-		sl_decl_t *d = sl_screener_decl(w);
+	R->soff = calloc(R->c.n, sizeof(*R->soff));
+	R->slen = calloc(R->c.n, sizeof(*R->slen));
+	for (size_t i = 0; i < R->c.n; i++) {
+		sl_decl_t *d = sl_screener_decl(R->w);
 		sl_error_t e;
 		size_t used, n = 0;
 		const char *p;
 
-		if (sl_decode_msgpack(sl_screener_decoder(w), c.buf + c.off[i],
-				      c.rlen[i], &used, d, &e) != SL_OK ||
+		if (sl_decode_msgpack(sl_screener_decoder(R->w),
+				      R->c.buf + R->c.off[i], R->c.rlen[i],
+				      &used, d, &e) != SL_OK ||
 		    sl_decl_validate(d, &e) != SL_OK ||
-		    sl__match_build(b, ms, d) < 0)
+		    sl__match_build(R->b, R->ms, d) < 0)
 			continue;
-		p = sl__match_buf(ms, &n);
-		if (scan_len + n > scan_cap) {
-			scan_cap = (scan_len + n) * 2 + (1 << 20);
-			scan = realloc(scan, scan_cap);
-			if (!scan)
+		R->items += d->n_items;
+		p = sl__match_buf(R->ms, &n);
+		if (R->scan_len + n > cap) {
+			cap = (R->scan_len + n) * 2 + (1 << 20);
+			R->scan = realloc(R->scan, cap);
+			if (!R->scan)
 				die("%s", "out of memory");
 		}
-		memcpy(scan + scan_len, p, n);
-		soff[i] = scan_len;
-		slen[i] = n;
-		scan_len += n;
+		memcpy(R->scan + R->scan_len, p, n);
+		R->soff[i] = R->scan_len;
+		R->slen[i] = n;
+		R->scan_len += n;
+		R->n_scanned++;
 	}
+}
 
-	/* Warm-up: every buyer and window exists afterwards, so the timed
-	 * rounds measure lookups, and the table has stopped resizing. */
-	for (i = 0; i < c.n; i++) {
+static void pass_raw(struct run *R)
+{
+	hs_scratch_t *hs = sl__match_hs_scratch(R->ms);
+
+	R->matches = 0;
+	for (size_t i = 0; i < R->c.n; i++)
+		if (R->slen[i])
+			hs_scan(R->b->db, R->scan + R->soff[i],
+				(unsigned)R->slen[i], 0, hs, on_match,
+				&R->matches);
+}
+
+static void pass_decode(struct run *R)
+{
+	sl_decl_t *d = sl_screener_decl(R->w);
+	sl_error_t e;
+
+	for (size_t i = 0; i < R->c.n; i++) {
 		size_t used;
 
-		sl_screen_msgpack(w, snap, st, c.buf + c.off[i], c.rlen[i],
-				  &used, i + 1, &v);
-		kinds[v.verdict]++;
+		if (sl_decode_msgpack(sl_screener_decoder(R->w),
+				      R->c.buf + R->c.off[i], R->c.rlen[i],
+				      &used, d, &e) == SL_OK)
+			sl_decl_validate(d, &e);
+	}
+}
+
+/* The core over the corpus; kinds counts verdicts when non-NULL. */
+static void pass_core(struct run *R, uint64_t *kinds)
+{
+	sl_verdict_t v;
+
+	for (size_t i = 0; i < R->c.n; i++) {
+		size_t used;
+
+		sl_screen_msgpack(R->w, R->snap, R->st, R->c.buf + R->c.off[i],
+				  R->c.rlen[i], &used, i + 1, &v);
+		if (kinds)
+			kinds[v.verdict]++;
 		if ((i & 255) == 0) /* as a DPDK worker does once per loop */
 			rcu_quiescent_state();
 	}
-	/* let the table's resizer finish: it waits for grace periods */
+	rcu_quiescent_state();
+}
+
+/* The core and the verdict encoded for the wire: what a DPDK worker pays
+ * per declaration before the reply leaves. */
+static void pass_core_encode(struct run *R)
+{
+	static uint8_t enc[SL_VERDICT_MSGPACK_MAX];
+	sl_verdict_t v;
+
+	R->enc_bytes = 0;
+	for (size_t i = 0; i < R->c.n; i++) {
+		size_t used;
+		int n;
+
+		sl_screen_msgpack(R->w, R->snap, R->st, R->c.buf + R->c.off[i],
+				  R->c.rlen[i], &used, i + 1, &v);
+		n = sl_verdict_to_msgpack(&v, enc, sizeof(enc));
+		R->enc_bytes += n > 0 ? (size_t)n : 0;
+		if ((i & 255) == 0)
+			rcu_quiescent_state();
+	}
+	rcu_quiescent_state();
+}
+
+/* The core again, one clock read per record into the histogram. */
+static void pass_latency(struct run *R)
+{
+	sl_verdict_t v;
+	uint64_t t0, t1, best = UINT64_MAX;
+
+	for (int k = 0; k < 1000; k++) {
+		t0 = now_ns();
+		t1 = now_ns();
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	R->timer_ns = (double)best;
+	bench_hist_init(&R->lat);
+	t0 = now_ns();
+	for (size_t i = 0; i < R->c.n; i++) {
+		size_t used;
+
+		sl_screen_msgpack(R->w, R->snap, R->st, R->c.buf + R->c.off[i],
+				  R->c.rlen[i], &used, i + 1, &v);
+		if ((i & 255) == 0)
+			rcu_quiescent_state();
+		t1 = now_ns();
+		bench_hist_add(&R->lat, t1 - t0);
+		t0 = t1;
+	}
+	rcu_quiescent_state();
+}
+
+static void settle(void)
+{
+	/* let the state table's resizer finish: it waits for grace periods */
 	rcu_thread_offline();
 	usleep(200000);
 	rcu_thread_online();
 	rcu_quiescent_state();
+}
 
-	/* decode + validate alone, to show where the core's time goes */
-	for (r = 0; r < rounds; r++) {
-		sl_decl_t *d = sl_screener_decl(w);
-		sl_error_t e;
+static void timed(struct run *R, unsigned rounds)
+{
+	uint64_t a0, a1;
+	double t;
 
-		if (callgrind)
-			CALLGRIND_ZERO_STATS;
+	R->raw = R->dec = R->core = R->enc = 1e30;
+	for (unsigned r = 0; r < rounds; r++) {
 		t = now();
-		for (i = 0; i < c.n; i++) {
-			size_t used;
-
-			if (sl_decode_msgpack(sl_screener_decoder(w),
-					      c.buf + c.off[i], c.rlen[i],
-					      &used, d, &e) == SL_OK)
-				sl_decl_validate(d, &e);
-		}
+		pass_decode(R);
 		t = now() - t;
-		if (callgrind)
-			CALLGRIND_DUMP_STATS_AT("decode+validate");
-		dec_best = t < dec_best ? t : dec_best;
+		R->dec = t < R->dec ? t : R->dec;
 	}
-
 	a0 = jemalloc_nmalloc();
-	for (r = 0; r < rounds; r++) {
-		if (callgrind)
-			CALLGRIND_ZERO_STATS;
+	for (unsigned r = 0; r < rounds; r++) {
 		t = now();
-		for (i = 0; i < c.n; i++) {
-			size_t used;
-
-			sl_screen_msgpack(w, snap, st, c.buf + c.off[i],
-					  c.rlen[i], &used, i + 1, &v);
-			if ((i & 255) == 0)
-				rcu_quiescent_state();
-		}
+		pass_core(R, NULL);
 		t = now() - t;
-		if (callgrind)
-			CALLGRIND_DUMP_STATS_AT("core");
-		core_best = t < core_best ? t : core_best;
-		rcu_quiescent_state();
+		R->core = t < R->core ? t : R->core;
 	}
-	/* the same, and the verdict encoded for the wire */
-	for (r = 0; r < rounds; r++) {
-		if (callgrind)
-			CALLGRIND_ZERO_STATS;
-		enc_bytes = 0;
+	for (unsigned r = 0; r < rounds; r++) {
 		t = now();
-		for (i = 0; i < c.n; i++) {
-			size_t used;
-			int n;
-
-			sl_screen_msgpack(w, snap, st, c.buf + c.off[i],
-					  c.rlen[i], &used, i + 1, &v);
-			n = sl_verdict_to_msgpack(&v, enc, sizeof(enc));
-			enc_bytes += n > 0 ? (size_t)n : 0;
-			if ((i & 255) == 0)
-				rcu_quiescent_state();
-		}
+		pass_core_encode(R);
 		t = now() - t;
-		if (callgrind)
-			CALLGRIND_DUMP_STATS_AT("core+verdict encode");
-		enc_best = t < enc_best ? t : enc_best;
-		rcu_quiescent_state();
+		R->enc = t < R->enc ? t : R->enc;
 	}
 	a1 = jemalloc_nmalloc();
-
-	for (r = 0; r < rounds && b->db; r++) {
-		hs_scratch_t *hs = sl__match_hs_scratch(ms);
-
-		if (callgrind)
-			CALLGRIND_ZERO_STATS;
+	R->allocs_known = a0 != UINT64_MAX && a1 != UINT64_MAX;
+	R->allocs = a1 - a0;
+	R->screened = (uint64_t)R->c.n * rounds * 2;
+	for (unsigned r = 0; r < rounds && R->b->db; r++) {
 		t = now();
-		for (i = 0; i < c.n; i++)
-			if (slen[i])
-				hs_scan(b->db, scan + soff[i],
-					(unsigned)slen[i], 0, hs, on_match,
-					&matches);
+		pass_raw(R);
 		t = now() - t;
-		if (callgrind)
-			CALLGRIND_DUMP_STATS_AT("raw hs_scan");
-		raw_best = t < raw_best ? t : raw_best;
+		R->raw = t < R->raw ? t : R->raw;
 	}
+	pass_latency(R);
+}
 
-	printf("records: %zu (%.1f MiB MessagePack, %.1f MiB scanned), "
-	       "best of %u rounds\n",
-	       c.n, c.len / 1048576.0, scan_len / 1048576.0, rounds);
+/* -c: each path once, between callgrind requests.  The warm-up pass
+ * before made every buyer and window, as in the timed mode. */
+static void counted(struct run *R)
+{
+	CALLGRIND_ZERO_STATS;
+	pass_decode(R);
+	CALLGRIND_DUMP_STATS_AT("decode+validate");
+	CALLGRIND_ZERO_STATS;
+	pass_core(R, NULL);
+	CALLGRIND_DUMP_STATS_AT("core");
+	CALLGRIND_ZERO_STATS;
+	pass_core_encode(R);
+	CALLGRIND_DUMP_STATS_AT("core+verdict encode");
+	CALLGRIND_ZERO_STATS;
+	pass_raw(R);
+	CALLGRIND_DUMP_STATS_AT("raw hs_scan");
+}
+
+static cJSON *rate_json(cJSON *o, const char *name, double n, double s,
+			double bytes)
+{
+	cJSON *r = cJSON_AddObjectToObject(o, name);
+
+	cJSON_AddNumberToObject(r, "decl_s", n / s);
+	cJSON_AddNumberToObject(r, "ns_per_decl", s * 1e9 / n);
+	cJSON_AddNumberToObject(r, "bytes_s", bytes / s);
+	cJSON_AddNumberToObject(r, "seconds", s);
+	return r;
+}
+
+static void print_run(const struct opts *o, struct run *R, cJSON *j)
+{
+	const struct corpus *c = &R->c;
+	static const char *const kind[] = {
+#define X(id, name, status) name,
+	    SL_VERDICTS(X)
+#undef X
+	};
+	cJSON *v;
+
+	printf("records: %zu (%.1f MiB MessagePack, %zu scanned: %.1f MiB, "
+	       "%.1f items per scanned declaration), %s of %u rounds\n",
+	       c->n, c->len / 1048576.0, R->n_scanned, R->scan_len / 1048576.0,
+	       R->n_scanned ? (double)R->items / R->n_scanned : 0,
+	       o->callgrind ? "one" : "best", o->rounds);
 	printf("verdicts (first pass): release %llu, hold %llu, inspect "
 	       "%llu, seize %llu, reject %llu\n",
-	       (unsigned long long)kinds[SL_VERDICT_RELEASE],
-	       (unsigned long long)kinds[SL_VERDICT_HOLD],
-	       (unsigned long long)kinds[SL_VERDICT_INSPECT],
-	       (unsigned long long)kinds[SL_VERDICT_SEIZE],
-	       (unsigned long long)kinds[SL_VERDICT_REJECT]);
+	       (unsigned long long)R->kinds[SL_VERDICT_RELEASE],
+	       (unsigned long long)R->kinds[SL_VERDICT_HOLD],
+	       (unsigned long long)R->kinds[SL_VERDICT_INSPECT],
+	       (unsigned long long)R->kinds[SL_VERDICT_SEIZE],
+	       (unsigned long long)R->kinds[SL_VERDICT_REJECT]);
+	cJSON_AddNumberToObject(j, "records", (double)c->n);
+	cJSON_AddNumberToObject(j, "msgpack_bytes", (double)c->len);
+	cJSON_AddNumberToObject(j, "scanned_records", (double)R->n_scanned);
+	cJSON_AddNumberToObject(j, "scan_bytes", (double)R->scan_len);
+	cJSON_AddNumberToObject(j, "items", (double)R->items);
+	cJSON_AddNumberToObject(j, "rounds", o->rounds);
+	v = cJSON_AddObjectToObject(j, "verdicts");
+	for (int k = 0; k < SL_VERDICT__COUNT; k++)
+		cJSON_AddNumberToObject(v, kind[k], (double)R->kinds[k]);
+	if (o->callgrind) {
+		printf("callgrind: dumps \"decode+validate\", \"core\", "
+		       "\"core+verdict encode\", \"raw hs_scan\" (one pass "
+		       "each over %zu records)\n",
+		       c->n);
+		return;
+	}
 	printf("raw hs_scan:  %10.0f declarations/s  %7.1f ns/decl  (%.0f "
-	       "MB/s)\n",
-	       c.n / raw_best, raw_best * 1e9 / c.n, scan_len / raw_best / 1e6);
+	       "MB/s, %.2f matches/decl)\n",
+	       c->n / R->raw, R->raw * 1e9 / c->n, R->scan_len / R->raw / 1e6,
+	       (double)R->matches / c->n);
 	printf("decode+valid: %10.0f declarations/s  %7.1f ns/decl\n",
-	       c.n / dec_best, dec_best * 1e9 / c.n);
-	printf("core:         %10.0f declarations/s  %7.1f ns/decl\n",
-	       c.n / core_best, core_best * 1e9 / c.n);
+	       c->n / R->dec, R->dec * 1e9 / c->n);
+	printf("core:         %10.0f declarations/s  %7.1f ns/decl  (%.0f "
+	       "MB/s of MessagePack)\n",
+	       c->n / R->core, R->core * 1e9 / c->n, c->len / R->core / 1e6);
 	printf("core+encode:  %10.0f declarations/s  %7.1f ns/decl  (%.0f "
 	       "verdict bytes/decl)\n",
-	       c.n / enc_best, enc_best * 1e9 / c.n,
-	       (double)enc_bytes / (double)c.n);
+	       c->n / R->enc, R->enc * 1e9 / c->n,
+	       (double)R->enc_bytes / (double)c->n);
+	printf("latency (core, per declaration, %llu samples, timer %.0f ns "
+	       "included): p50 %llu ns, p99 %llu ns, p99.9 %llu ns, max %llu "
+	       "ns (target p99 <= 10000 ns)\n",
+	       (unsigned long long)R->lat.n, R->timer_ns,
+	       (unsigned long long)bench_hist_quantile(&R->lat, 0.5),
+	       (unsigned long long)bench_hist_quantile(&R->lat, 0.99),
+	       (unsigned long long)bench_hist_quantile(&R->lat, 0.999),
+	       (unsigned long long)R->lat.max);
 	printf("ratio core/raw-scan: %.2f (target >= 0.80)\n",
-	       raw_best / core_best);
-	if (a0 == UINT64_MAX || a1 == UINT64_MAX)
+	       R->raw / R->core);
+	if (!R->allocs_known)
 		printf("allocations per declaration: unknown (jemalloc stats "
 		       "unavailable)\n");
 	else
 		printf("allocations per declaration: %.4f (%llu in %llu "
 		       "declarations; target 0)\n",
-		       (double)(a1 - a0) / ((double)c.n * rounds * 2),
-		       (unsigned long long)(a1 - a0),
-		       (unsigned long long)c.n * rounds * 2);
-	if (!callgrind) /* a million inserts: minutes under valgrind */
-		printf("state: %.1f resident bytes per tracked buyer (1M "
-		       "buyers; target <= 64)\n",
-		       bytes_per_buyer(1000000));
+		       (double)R->allocs / (double)R->screened,
+		       (unsigned long long)R->allocs,
+		       (unsigned long long)R->screened);
 
-	free(scan);
-	free(soff);
-	free(slen);
-	sl_match_scratch_free(ms);
-	sl_screener_free(w);
-	sl_snapshot_free(snap);
-	sl_state_close(st);
+	rate_json(j, "raw", (double)c->n, R->raw, (double)R->scan_len);
+	cJSON_AddNumberToObject(j, "raw_matches_per_decl",
+				(double)R->matches / c->n);
+	rate_json(j, "decode", (double)c->n, R->dec, (double)c->len);
+	rate_json(j, "core", (double)c->n, R->core, (double)c->len);
+	rate_json(j, "core_encode", (double)c->n, R->enc, (double)c->len);
+	cJSON_AddNumberToObject(j, "ratio_core_raw", R->raw / R->core);
+	v = cJSON_AddObjectToObject(j, "latency_ns");
+	cJSON_AddNumberToObject(v, "samples", (double)R->lat.n);
+	cJSON_AddNumberToObject(v, "timer", R->timer_ns);
+	cJSON_AddNumberToObject(v, "p50",
+				(double)bench_hist_quantile(&R->lat, 0.5));
+	cJSON_AddNumberToObject(v, "p99",
+				(double)bench_hist_quantile(&R->lat, 0.99));
+	cJSON_AddNumberToObject(v, "p999",
+				(double)bench_hist_quantile(&R->lat, 0.999));
+	cJSON_AddNumberToObject(v, "max", (double)R->lat.max);
+	cJSON_AddNumberToObject(v, "mean",
+				R->lat.n ? (double)R->lat.sum / R->lat.n : 0);
+	if (R->allocs_known)
+		cJSON_AddNumberToObject(j, "allocs_per_decl",
+					(double)R->allocs /
+					    (double)R->screened);
+}
+
+static void run_corpus(const struct opts *o, cJSON *j)
+{
+	struct run *R = calloc(1, sizeof(*R));
+	struct sl_registry *reg = NULL;
+	struct sl_state_config cfg;
+	struct terms dense = {0};
+	char path[4096], err[512];
+	const char *bp = o->bundle;
+
+	if (!R)
+		die("%s", "out of memory");
+	if (!bp) {
+		if (sl_bundle_default_path(path, sizeof(path)) < 0)
+			die("%s", "no default bundle; give -r BUNDLE");
+		bp = path;
+	}
+	R->b = sl_bundle_load(bp, err, sizeof(err));
+	if (!R->b)
+		die("%s", err);
+	if (!R->b->db)
+		die("%s has no patterns: nothing to compare with", bp);
+	if (o->registry &&
+	    !(reg = sl_registry_load(o->registry, err, sizeof(err))))
+		die("%s", err);
+	R->snap = sl_snapshot_new(R->b, reg, 1, err, sizeof(err));
+	if (!R->snap)
+		die("%s", err);
 	sl_registry_put(reg);
-	sl_bundle_put(b);
-	free(c.buf);
-	free(c.off);
-	free(c.rlen);
+	R->w = sl_screener_new(0);
+	sl_state_config_defaults(&cfg);
+	R->st = sl_state_open(&cfg, err, sizeof(err));
+	R->ms = sl_match_scratch_new(R->b);
+	if (!R->w || !R->st || !R->ms)
+		die("%s", "out of memory");
+	if (o->dense)
+		read_terms(o->dense, &dense);
+	load_corpus(o->corpus, &R->c, R->b, o->dense ? &dense : NULL, o->max);
+	build_scan(R);
+
+	/* Warm-up: every buyer and window exists afterwards, so the timed
+	 * rounds measure lookups, and the table has stopped resizing. */
+	pass_core(R, R->kinds);
+	settle();
+
+	if (o->callgrind)
+		counted(R);
+	else
+		timed(R, o->rounds);
+	print_run(o, R, j);
+
+	for (size_t i = 0; i < dense.n; i++)
+		free(dense.t[i]);
+	free(dense.t);
+	free(R->scan);
+	free(R->soff);
+	free(R->slen);
+	sl_match_scratch_free(R->ms);
+	sl_screener_free(R->w);
+	sl_snapshot_free(R->snap);
+	rcu_thread_offline();
+	sl_state_close(R->st);
+	rcu_thread_online();
+	sl_bundle_put(R->b);
+	free(R->c.buf);
+	free(R->c.off);
+	free(R->c.rlen);
+	free(R);
+}
+
+static void run_buyers(char *list, cJSON *j)
+{
+	cJSON *arr = cJSON_AddArrayToObject(j, "buyers");
+	double est = 64.0;
+	char *tok;
+
+	while ((tok = strsep(&list, ","))) {
+		struct buyers_result r;
+		cJSON *o;
+		uint64_t n = strtoull(tok, NULL, 10);
+
+		if (!n)
+			die("bad buyer count '%s'", tok);
+		buyers_measure(n, est, &r);
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "n", (double)n);
+		if (r.skipped) {
+			printf("state, %llu buyers: skipped: %s\n",
+			       (unsigned long long)n, r.why);
+			cJSON_AddStringToObject(o, "skipped", r.why);
+		} else {
+			printf("state, %llu buyers: %.1f resident bytes per "
+			       "tracked buyer (target <= 64); insert %.0f "
+			       "ns, lookup %.0f ns, update %.0f ns (random "
+			       "existing buyer, %llu probes, %d lookup "
+			       "passes; table settled in %.1f s)\n",
+			       (unsigned long long)n, r.per_buyer, r.insert_ns,
+			       r.lookup_ns, r.update_ns,
+			       (unsigned long long)r.probes, r.passes,
+			       r.settle_s);
+			cJSON_AddNumberToObject(o, "bytes_per_buyer",
+						r.per_buyer);
+			cJSON_AddNumberToObject(o, "insert_ns", r.insert_ns);
+			cJSON_AddNumberToObject(o, "lookup_ns", r.lookup_ns);
+			cJSON_AddNumberToObject(o, "update_ns", r.update_ns);
+			cJSON_AddNumberToObject(o, "lookup_passes", r.passes);
+			cJSON_AddNumberToObject(o, "settle_s", r.settle_s);
+			/* budget the next size on what this one took */
+			if (r.per_buyer * 1.25 > est)
+				est = r.per_buyer * 1.25;
+		}
+		cJSON_AddItemToArray(arr, o);
+		fflush(stdout);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n ROUNDS] [--json "
+	    "FILE]\n"
+	    "                  [--buyers LIST|none] [--dense TERMS] [--records "
+	    "N] [-c] [CORPUS]\n"
+	    "       bench_core [-r BUNDLE] --terms FILE\n"
+	    "CORPUS: JSON lines or MessagePack maps (sluice-gen).  Prints "
+	    "declarations/s of\n"
+	    "the raw Hyperscan scan and of the core pipeline, their ratio, "
+	    "latency\n"
+	    "percentiles, allocations per declaration (jemalloc) and, for "
+	    "each count in\n"
+	    "--buyers (default 1000000), resident bytes per tracked buyer and "
+	    "lookup cost.\n"
+	    "  -r BUNDLE       rule bundle (default: the default bundle)\n"
+	    "  -e REGISTRY     enterprise registry CSV\n"
+	    "  -n ROUNDS       timed passes; the best counts (default 5)\n"
+	    "  --json FILE     also write the results as JSON\n"
+	    "  --buyers LIST   buyer counts to measure, e.g. "
+	    "10000,1000000; none: skip\n"
+	    "  --dense TERMS   fill every scanned field with these terms "
+	    "(worst case)\n"
+	    "  --terms FILE    write the bundle's literal terms (- for "
+	    "stdout), exit\n"
+	    "  -c              one pass per path between callgrind requests "
+	    "(run under\n"
+	    "                  valgrind --tool=callgrind with an avx2 "
+	    "bundle)\n"
+	    "  --records N     use the first N records of CORPUS only\n"
+	    "  --label NAME    a name for this run in the JSON\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+	    {"json", required_argument, NULL, 'j'},
+	    {"buyers", required_argument, NULL, 'B'},
+	    {"dense", required_argument, NULL, 'D'},
+	    {"terms", required_argument, NULL, 'T'},
+	    {"label", required_argument, NULL, 'L'},
+	    {"records", required_argument, NULL, 'N'},
+	    {"callgrind", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct opts o = {.rounds = 5};
+	char buyers_default[] = "1000000";
+	cJSON *j = cJSON_CreateObject();
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "r:e:n:ch", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			o.bundle = optarg;
+			break;
+		case 'e':
+			o.registry = optarg;
+			break;
+		case 'n':
+			o.rounds = (unsigned)atoi(optarg);
+			break;
+		case 'j':
+			o.json = optarg;
+			break;
+		case 'B':
+			o.buyers = strcmp(optarg, "none") ? optarg : "";
+			break;
+		case 'D':
+			o.dense = optarg;
+			break;
+		case 'T':
+			o.terms_out = optarg;
+			break;
+		case 'L':
+			o.label = optarg;
+			break;
+		case 'N':
+			o.max = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			o.callgrind = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (o.terms_out) {
+		char path[4096], err[512];
+		const char *bp = o.bundle;
+		struct sl_bundle *b;
+		size_t n;
+
+		if (!bp && sl_bundle_default_path(path, sizeof(path)) < 0)
+			die("%s", "no default bundle; give -r BUNDLE");
+		b = sl_bundle_load(bp ? bp : path, err, sizeof(err));
+		if (!b)
+			die("%s", err);
+		n = write_terms(b, o.terms_out);
+		fprintf(stderr,
+			"bench_core: %zu literal terms of %u patterns\n", n,
+			b->n_pats);
+		sl_bundle_put(b);
+		return 0;
+	}
+	if (optind < argc)
+		o.corpus = argv[optind++];
+	if (optind != argc || o.rounds == 0)
+		die("%s", "at most one CORPUS, and -n > 0 (-h for help)");
+	if (!o.buyers)
+		o.buyers = o.callgrind ? "" : buyers_default;
+	if (!o.corpus && !*o.buyers)
+		die("%s", "nothing to do: give a CORPUS or --buyers (-h)");
+	if (o.callgrind)
+		o.rounds = 1;
+
+	rcu_register_thread();
+	if (o.label)
+		cJSON_AddStringToObject(j, "label", o.label);
+	if (o.corpus)
+		run_corpus(&o, j);
+	if (*o.buyers)
+		run_buyers(o.buyers, j);
 	rcu_unregister_thread();
+
+	if (o.json) {
+		char *txt = cJSON_Print(j);
+		FILE *f = fopen(o.json, "w");
+
+		if (!f || !txt || fputs(txt, f) < 0 || fclose(f))
+			die("cannot write %s", o.json);
+		free(txt);
+	}
+	cJSON_Delete(j);
 	return 0;
 }
