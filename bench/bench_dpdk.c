@@ -12,9 +12,15 @@
  * Each engine configuration runs in a child process (one EAL per process;
  * the lcore set differs between 1 and 2 workers).  Needs root (DPDK).
  *
- *   bench_dpdk [--in FILE.jsonl] [--records N] [--quick]
+ *   bench_dpdk [--in FILE.jsonl] [--records N] [--runs N] [--quick]
+ *              [-e REGISTRY] [--json FILE]
  *
- * Prints a table and `ratio engine/core: ...` lines.  Plane: this is a
+ * -e gives the baseline and the engine the same enterprise registry
+ * (without it every enterprise is unknown and nothing is released).
+ *
+ * Each engine configuration runs --runs times (default 1); the best run
+ * counts.  Prints a table and `ratio engine/core: ...` lines; --json FILE
+ * writes the same figures as JSON (bench/run reads it).  Plane: this is a
  * bench; it allocates freely outside the measured loops.
  */
 #include <errno.h>
@@ -39,6 +45,7 @@
 #include <rte_ring.h>
 
 #include <sluice/bundle.h>
+#include <sluice/registry.h>
 #include <sluice/screen.h>
 #include <sluice/state.h>
 #include <sluice/verdict.h>
@@ -233,6 +240,9 @@ static int write_pcap(const struct recs *r, size_t from, size_t to,
 
 /* ------------------------------------------------------ core baseline */
 
+/* -e: the enterprise registry both the baseline and the engine use. */
+static const char *registry_path;
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -247,6 +257,7 @@ static double bench_core(const struct recs *r, int reps)
 {
 	struct sl_state_config cfg;
 	struct sl_bundle *b = NULL;
+	struct sl_registry *reg = NULL;
 	struct sl_snapshot *snap;
 	struct sl_screener *w;
 	struct sl_state *st;
@@ -256,9 +267,17 @@ static double bench_core(const struct recs *r, int reps)
 
 	if (sl_bundle_default_path(path, sizeof(path)) == 0)
 		b = sl_bundle_load(path, err, sizeof(err));
-	snap = sl_snapshot_new(b, NULL, 1, err, sizeof(err));
+	if (registry_path) {
+		reg = sl_registry_load(registry_path, err, sizeof(err));
+		if (!reg) {
+			fprintf(stderr, "bench_dpdk: %s\n", err);
+			exit(1);
+		}
+	}
+	snap = sl_snapshot_new(b, reg, 1, err, sizeof(err));
 	if (b)
 		sl_bundle_put(b);
+	sl_registry_put(reg);
 	w = sl_screener_new(0);
 	sl_state_config_defaults(&cfg);
 	cfg.n_workers = 1;
@@ -505,6 +524,7 @@ static int engine_child(const struct recs *r, int ring, unsigned nw,
 	e->opt.quiet = !getenv("BENCH_DPDK_VERBOSE");
 	e->opt.stats_out = stats_path;
 	e->opt.quarantine = "/dev/null";
+	e->opt.registry = registry_path;
 	rc = sl_engine_run(e);
 	sl_engine_free(e);
 	rte_eal_cleanup();
@@ -573,7 +593,10 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 	    {"in", required_argument, NULL, 'i'},
 	    {"records", required_argument, NULL, 'n'},
+	    {"registry", required_argument, NULL, 'e'},
 	    {"quick", no_argument, NULL, 'q'},
+	    {"runs", required_argument, NULL, 'R'},
+	    {"json", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	const char *in = NULL;
@@ -583,10 +606,12 @@ int main(int argc, char **argv)
 	struct result res[2][2];
 	double core, raw, raw_bytes = 0;
 	size_t n_raw;
-	int c, ring;
+	int c, ring, runs = 1;
 	unsigned nw;
+	const char *json = NULL;
+	cJSON *jroot, *jconf;
 
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			in = optarg;
@@ -597,9 +622,21 @@ int main(int argc, char **argv)
 		case 'q':
 			n = 50000;
 			break;
+		case 'e':
+			registry_path = optarg;
+			break;
+		case 'R':
+			runs = atoi(optarg);
+			if (runs < 1)
+				runs = 1;
+			break;
+		case 'j':
+			json = optarg;
+			break;
 		case 'h':
 			printf("usage: bench_dpdk [--in FILE.jsonl] [--records "
-			       "N] [--quick]\n"
+			       "N] [--runs N] [--quick]\n"
+			       "                  [-e REGISTRY] [--json FILE]\n"
 			       "DPDK engine declarations/s, 1 and 2 workers, "
 			       "net_ring and net_pcap,\n"
 			       "against the screening core on the same "
@@ -639,6 +676,13 @@ int main(int argc, char **argv)
 				}
 			}
 			res[ring][nw - 1] = run_config(&r, ring, nw, dir);
+			for (int k = 1; k < runs; k++) {
+				struct result again =
+				    run_config(&r, ring, nw, dir);
+
+				if (again.decl_s > res[ring][nw - 1].decl_s)
+					res[ring][nw - 1] = again;
+			}
 			printf("%-28s %14.0f %8.2f %8.2f%s\n",
 			       ring ? (nw == 1 ? "engine net_ring, 1 worker"
 					       : "engine net_ring, 2 workers")
@@ -658,6 +702,37 @@ int main(int argc, char **argv)
 	       "%.2f, pcap-2w %.2f; core/raw-scan: %.2f\n",
 	       res[1][0].decl_s / raw, res[1][1].decl_s / raw,
 	       res[0][0].decl_s / raw, res[0][1].decl_s / raw, core / raw);
+	jroot = cJSON_CreateObject();
+	cJSON_AddNumberToObject(jroot, "records", (double)r.n);
+	cJSON_AddNumberToObject(jroot, "runs", runs);
+	cJSON_AddNumberToObject(jroot, "raw_decl_s", raw);
+	cJSON_AddNumberToObject(jroot, "raw_bytes_s", raw_bytes);
+	cJSON_AddNumberToObject(jroot, "core_decl_s", core);
+	jconf = cJSON_AddArrayToObject(jroot, "engine");
+	for (ring = 1; ring >= 0; ring--)
+		for (nw = 1; nw <= 2; nw++) {
+			cJSON *o = cJSON_CreateObject();
+			const struct result *x = &res[ring][nw - 1];
+
+			cJSON_AddStringToObject(o, "device",
+						ring ? "net_ring" : "net_pcap");
+			cJSON_AddNumberToObject(o, "workers", nw);
+			cJSON_AddNumberToObject(o, "decl_s", x->decl_s);
+			cJSON_AddNumberToObject(o, "decls_in", x->in);
+			cJSON_AddBoolToObject(o, "identity_holds", x->ok);
+			cJSON_AddNumberToObject(o, "x_core", x->decl_s / core);
+			cJSON_AddNumberToObject(o, "x_raw", x->decl_s / raw);
+			cJSON_AddItemToArray(jconf, o);
+		}
+	if (json) {
+		char *txt = cJSON_Print(jroot);
+		FILE *f = fopen(json, "w");
+
+		if (!f || !txt || fputs(txt, f) < 0 || fclose(f))
+			fprintf(stderr, "bench_dpdk: cannot write %s\n", json);
+		free(txt);
+	}
+	cJSON_Delete(jroot);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	return system(path) == 0 ? 0 : 1;
 }

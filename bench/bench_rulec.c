@@ -10,9 +10,11 @@
  *     declarations/s, MB/s of scanned text, and their ratio;
  * and the same scan comparison for the default bundle when it is built.
  * Timings are best of --reps runs, measured in this process; nothing here
- * is a pass/fail threshold.
+ * is a pass/fail threshold.  --json FILE writes the same figures as JSON
+ * (bench/run reads it).
  *
  * usage: bench_rulec [--quick] [--reps N] [--decls N] [--sizes a,b,c]
+ *                    [--json FILE]
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -21,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include <sluice/bundle.h>
 #include <sluice/policy.h>
@@ -246,6 +250,25 @@ static void compare(const struct sl_bundle *b, struct corpus *c, int reps,
 	sl_match_scratch_free(ms);
 }
 
+/* The scan comparison as a JSON object, added to arr unless NULL. */
+static cJSON *scan_json(cJSON *arr, size_t n, const struct scan_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "decls", (double)n);
+	cJSON_AddNumberToObject(o, "scan_bytes", (double)r->bytes);
+	cJSON_AddNumberToObject(o, "raw_decl_s", n / r->raw_s);
+	cJSON_AddNumberToObject(o, "raw_bytes_s", r->bytes / r->raw_s);
+	cJSON_AddNumberToObject(o, "match_decl_s", n / r->match_s);
+	cJSON_AddNumberToObject(o, "match_bytes_s", r->bytes / r->match_s);
+	cJSON_AddNumberToObject(o, "ratio_match_raw", r->raw_s / r->match_s);
+	cJSON_AddNumberToObject(o, "raw_matches", (double)r->raw_matches);
+	cJSON_AddNumberToObject(o, "hits", (double)r->hits);
+	if (arr)
+		cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
 static void print_scan(const char *what, size_t n, const struct scan_result *r)
 {
 	printf("%-10s raw hs_scan %9.0f decl/s %7.1f MB/s | sl_match_decl "
@@ -265,6 +288,7 @@ int main(int argc, char **argv)
 	    {"reps", required_argument, NULL, 'r'},
 	    {"decls", required_argument, NULL, 'n'},
 	    {"sizes", required_argument, NULL, 's'},
+	    {"json", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -272,6 +296,8 @@ int main(int argc, char **argv)
 	int reps = 3, ch;
 	double base_rate = 0;
 	char path[4096];
+	const char *json = NULL;
+	cJSON *jroot = cJSON_CreateObject(), *jsizes, *jdef = NULL;
 
 	while ((ch = getopt_long(argc, argv, "qr:n:s:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -281,6 +307,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			reps = atoi(optarg);
+			break;
+		case 'j':
+			json = optarg;
 			break;
 		case 'n':
 			n_decls = (size_t)atol(optarg);
@@ -296,7 +325,7 @@ int main(int argc, char **argv)
 		case 'h':
 			puts("usage: bench_rulec [--quick] [--reps N] [--decls "
 			     "N] "
-			     "[--sizes 1000,10000,100000]\n"
+			     "[--sizes 1000,10000,100000] [--json FILE]\n"
 			     "Compile time, database size and scan rates of "
 			     "generated rule sets, and raw hs_scan vs "
 			     "sl_match_decl.");
@@ -305,8 +334,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("bench_rulec: %zu declarations, best of %d; CPU: %s\n", n_decls,
-	       reps, hs_version());
+	printf("bench_rulec: %zu declarations, best of %d; Hyperscan %s\n",
+	       n_decls, reps, hs_version());
+	cJSON_AddNumberToObject(jroot, "decls", (double)n_decls);
+	cJSON_AddNumberToObject(jroot, "reps", reps);
+	cJSON_AddStringToObject(jroot, "hyperscan", hs_version());
+	jsizes = cJSON_AddArrayToObject(jroot, "sizes");
 	for (size_t si = 0; si < n_sizes; si++) {
 		size_t n = sizes[si], cap = n * 40 + 1024, len = 0;
 		char **terms = calloc(n, sizeof(char *));
@@ -351,10 +384,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "compile of %zu patterns failed\n", n);
 			return 1;
 		}
+		t0 = now() - t0;
 		printf("%7zu patterns: compiled in %6.2f s (sources %.2f s, "
 		       "hs_compile %.2f s), database %zu bytes, bundle %zu "
 		       "bytes\n",
-		       n, now() - t0, st.parse_s, st.compile_s, st.db_bytes,
+		       n, t0, st.parse_s, st.compile_s, st.db_bytes,
 		       st.file_bytes);
 		sl_rulec_free(rc);
 		b = sl_bundle_load(tmp, err, sizeof(err));
@@ -366,9 +400,19 @@ int main(int argc, char **argv)
 		compare(b, &c, reps, &r);
 		{
 			char what[32];
+			cJSON *jo = scan_json(jsizes, n_decls, &r);
 
 			snprintf(what, sizeof(what), "%zu pat", n);
 			print_scan(what, n_decls, &r);
+			cJSON_AddNumberToObject(jo, "patterns", (double)n);
+			cJSON_AddNumberToObject(jo, "compile_s", t0);
+			cJSON_AddNumberToObject(jo, "parse_s", st.parse_s);
+			cJSON_AddNumberToObject(jo, "hs_compile_s",
+						st.compile_s);
+			cJSON_AddNumberToObject(jo, "db_bytes",
+						(double)st.db_bytes);
+			cJSON_AddNumberToObject(jo, "bundle_bytes",
+						(double)st.file_bytes);
 		}
 		if (si == 0)
 			base_rate = n_decls / r.match_s;
@@ -397,9 +441,24 @@ int main(int argc, char **argv)
 			printf("default bundle: %u rules, %u patterns\n",
 			       b->n_rules, b->n_pats);
 			print_scan("default", n_decls, &r);
+			jdef = scan_json(NULL, n_decls, &r);
+			cJSON_AddItemToObject(jroot, "default", jdef);
+			cJSON_AddNumberToObject(jdef, "patterns", b->n_pats);
+			cJSON_AddNumberToObject(jdef, "rules", b->n_rules);
 			free_corpus(&c);
 			sl_bundle_put(b);
 		}
 	}
+	if (json) {
+		char *txt = cJSON_Print(jroot);
+		FILE *f = fopen(json, "w");
+
+		if (!f || !txt || fputs(txt, f) < 0 || fclose(f)) {
+			fprintf(stderr, "bench_rulec: cannot write %s\n", json);
+			return 1;
+		}
+		free(txt);
+	}
+	cJSON_Delete(jroot);
 	return 0;
 }
