@@ -40,10 +40,11 @@
  * The dense-match worst case (--dense TERMS): every text field the bundle
  * scans, in every item, is filled with the bundle's own terms (the file
  * --terms writes), so nearly every byte scanned is part of a match.
+ * Items per declaration (--items K): every record gets exactly K items.
  *
  * usage: bench_core [-r BUNDLE] [-e REGISTRY] [-n ROUNDS] [--json FILE]
  *                   [--buyers LIST|none] [--dense TERMS] [--records N]
- *                   [--label NAME] [-c] [CORPUS]
+ *                   [--items K] [--label NAME] [-c] [CORPUS]
  *        bench_core [-r BUNDLE] --terms FILE
  * CORPUS is JSON lines or concatenated MessagePack maps (sluice-gen).
  * Plane: a bench; it allocates freely outside the timed loops.
@@ -256,10 +257,52 @@ static void densify(cJSON *j, const struct sl_bundle *b, const struct terms *t,
 	}
 }
 
-/* Reads CORPUS into c, at most max records (0: all). */
+/* --items K: makes every record's item list exactly k items long, from
+ * its own items and, past those, copies of items of earlier records (a
+ * ring of the last 256), with seq renumbered 1..k: sluice-gen keeps
+ * import parcels under the CNY 5,000 limit, which caps their items. */
+#define ITEM_RING 256
+static void set_items(cJSON *j, unsigned k)
+{
+	static cJSON *ring[ITEM_RING];
+	static unsigned ring_n, ring_next;
+	cJSON *items = cJSON_GetObjectItem(j, "items"), *out, *it;
+	unsigned n = 0, from = 0;
+
+	if (!cJSON_IsArray(items) || !cJSON_GetArraySize(items))
+		return;
+	out = cJSON_CreateArray();
+	cJSON_ArrayForEach (it, items) {
+		if (!cJSON_IsObject(it))
+			continue;
+		if (n < k) {
+			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
+			n++;
+		}
+		cJSON_Delete(ring[ring_next]);
+		ring[ring_next] = cJSON_Duplicate(it, 1);
+		ring_next = (ring_next + 1) % ITEM_RING;
+		if (ring_n < ITEM_RING)
+			ring_n++;
+	}
+	while (n < k && ring_n) {
+		cJSON_AddItemToArray(out,
+				     cJSON_Duplicate(ring[from++ % ring_n], 1));
+		n++;
+	}
+	n = 0;
+	cJSON_ArrayForEach (it, out)
+		if (cJSON_GetObjectItem(it, "seq"))
+			cJSON_ReplaceItemInObject(it, "seq",
+						  cJSON_CreateNumber(++n));
+	cJSON_ReplaceItemInObject(j, "items", out);
+}
+
+/* Reads CORPUS into c, at most max records (0: all); JSON-lines records
+ * get exactly n_items items (0: as they are) and dense text. */
 static void load_corpus(const char *path, struct corpus *c,
 			const struct sl_bundle *b, const struct terms *dense,
-			size_t max)
+			size_t max, unsigned n_items)
 {
 	FILE *f = fopen(path, "rb");
 	char *data = NULL;
@@ -278,8 +321,8 @@ static void load_corpus(const char *path, struct corpus *c,
 		len += got;
 	} while (got);
 	fclose(f);
-	if (dense && !(len && data[0] == '{'))
-		die("%s", "--dense needs a JSON-lines corpus");
+	if ((dense || n_items) && !(len && data[0] == '{'))
+		die("%s", "--dense and --items need a JSON-lines corpus");
 	if (len && data[0] == '{') { /* JSON lines */
 		msgpack_packer pk;
 		char *p = data, *end = data + len;
@@ -292,6 +335,8 @@ static void load_corpus(const char *path, struct corpus *c,
 			size_t start = c->len;
 
 			if (j && cJSON_IsObject(j)) {
+				if (n_items)
+					set_items(j, n_items);
 				if (dense)
 					densify(j, b, dense, &next);
 				pack_json(&pk, j);
@@ -579,8 +624,9 @@ static void buyers_measure(uint64_t n, double est, struct buyers_result *r)
 struct opts {
 	const char *bundle, *registry, *json, *terms_out, *dense, *corpus;
 	const char *label;
-	char *buyers; /* comma-separated counts, or NULL */
-	size_t max;   /* --records: the first max records only; 0 = all */
+	char *buyers;	/* comma-separated counts, or NULL */
+	size_t max;	/* --records: the first max records only; 0 = all */
+	unsigned items; /* --items: items per record; 0 = as they are */
 	unsigned rounds;
 	bool callgrind;
 };
@@ -945,7 +991,8 @@ static void run_corpus(const struct opts *o, cJSON *j)
 		die("%s", "out of memory");
 	if (o->dense)
 		read_terms(o->dense, &dense);
-	load_corpus(o->corpus, &R->c, R->b, o->dense ? &dense : NULL, o->max);
+	load_corpus(o->corpus, &R->c, R->b, o->dense ? &dense : NULL, o->max,
+		    o->items);
 	build_scan(R);
 
 	/* Warm-up: every buyer and window exists afterwards, so the timed
@@ -1056,6 +1103,8 @@ static void usage(FILE *f)
 	    "                  valgrind --tool=callgrind with an avx2 "
 	    "bundle)\n"
 	    "  --records N     use the first N records of CORPUS only\n"
+	    "  --items K       give every record exactly K items (JSON "
+	    "corpus)\n"
 	    "  --label NAME    a name for this run in the JSON\n");
 }
 
@@ -1068,6 +1117,7 @@ int main(int argc, char **argv)
 	    {"terms", required_argument, NULL, 'T'},
 	    {"label", required_argument, NULL, 'L'},
 	    {"records", required_argument, NULL, 'N'},
+	    {"items", required_argument, NULL, 'I'},
 	    {"callgrind", no_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -1104,6 +1154,11 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			o.max = strtoul(optarg, NULL, 10);
+			break;
+		case 'I':
+			o.items = (unsigned)strtoul(optarg, NULL, 10);
+			if (o.items < 1 || o.items > SL_MAX_ITEMS)
+				die("--items takes 1 to %d", SL_MAX_ITEMS);
 			break;
 		case 'c':
 			o.callgrind = true;
