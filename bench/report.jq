@@ -22,6 +22,7 @@ def mbs: if . == null then "n/a" else (. / 1e6 | fix(1)) + " MB/s" end;
 def us: if . == null then "n/a" else (. / 1000 | fix(1)) + " us" end;
 def row(cells): "| " + (cells | map(tostring) | join(" | ")) + " |";
 def head(cells): row(cells), "|" + (cells | map("---") | join("|")) + "|";
+def over(a; b): if a == null or b == null or b == 0 then null else a / b end;
 def skipped(x): x | type == "object" and has("skipped");
 
 . as $r
@@ -72,9 +73,10 @@ def skipped(x): x | type == "object" and has("skipped");
   "",
   head(["stage", "decl/s", "ns/decl", "throughput", "instructions/decl", "vs raw hs_scan"]),
   row(["(1) raw hs_scan of the scan buffers (the limit)", ($c.raw.decl_s | si), ($c.raw.ns_per_decl | fix(1)), ($c.raw.bytes_s | mbs) + " scanned", ($g.raw_ir_per_decl | fix(0)), "1.00"]),
-  row(["decode + validate (MessagePack)", ($c.decode.decl_s | si), ($c.decode.ns_per_decl | fix(1)), ($c.decode.bytes_s | mbs) + " MessagePack", ($g.decode_ir_per_decl | fix(0)), ($c.decode.decl_s / $c.raw.decl_s | fix(3))]),
+  row(["for scale: hs_scan of each whole MessagePack record", ($c.raw_record.decl_s | si), ($c.raw_record.ns_per_decl | fix(1)), ($c.raw_record.bytes_s | mbs) + " MessagePack", "", (over($c.raw_record.decl_s; $c.raw.decl_s) | fix(3))]),
+  row(["decode + validate (MessagePack)", ($c.decode.decl_s | si), ($c.decode.ns_per_decl | fix(1)), ($c.decode.bytes_s | mbs) + " MessagePack", ($g.decode_ir_per_decl | fix(0)), (over($c.decode.decl_s; $c.raw.decl_s) | fix(3))]),
   row(["(2) core: MessagePack record to verdict", ($c.core.decl_s | si), ($c.core.ns_per_decl | fix(1)), ($c.core.bytes_s | mbs) + " MessagePack", ($g.core_ir_per_decl | fix(0)), ($c.ratio_core_raw | fix(3))]),
-  row(["core + verdict encoded (what a worker pays)", ($c.core_encode.decl_s | si), ($c.core_encode.ns_per_decl | fix(1)), ($c.core_encode.bytes_s | mbs) + " MessagePack", ($g.core_encode_ir_per_decl | fix(0)), ($c.core_encode.decl_s / $c.raw.decl_s | fix(3))]),
+  row(["core + verdict encoded (what a worker pays)", ($c.core_encode.decl_s | si), ($c.core_encode.ns_per_decl | fix(1)), ($c.core_encode.bytes_s | mbs) + " MessagePack", ($g.core_encode_ir_per_decl | fix(0)), (over($c.core_encode.decl_s; $c.raw.decl_s) | fix(3))]),
   "",
   "Core latency per declaration (\($c.latency_ns.samples) samples, log-linear histogram, 6.25 % buckets, one \($c.latency_ns.timer | fix(0)) ns clock read included): p50 \($c.latency_ns.p50 | us), p99 \($c.latency_ns.p99 | us), p99.9 \($c.latency_ns.p999 | us), max \($c.latency_ns.max | us). Allocations per declaration: \($c.allocs_per_decl // "n/a"). Instructions core / raw: \($g.ratio_core_raw | fix(4)). Verdicts: \($c.verdicts | to_entries | map("\(.key) \(.value)") | join(", ")).")
   end),
