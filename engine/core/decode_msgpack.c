@@ -55,6 +55,32 @@ static const uint8_t head_len[32] = {
     [0x1e] = 3, [0x1f] = 5,		/* map 16/32 */
 };
 
+/* Whole size of each object whose size its type byte alone gives: fixint,
+ * fixstr (header and body), nil, booleans, numbers, fixext.  0: look
+ * further (containers, str/bin/ext 8..32, 0xc1).  Most objects of a
+ * record are one of these, and cost one table load. */
+#define FIXSTR(i) [0xa0 + (i)] = 1 + (i)
+static const uint8_t whole_len[256] = {
+    [0x00 ... 0x7f] = 1, /* positive fixint */
+    [0xe0 ... 0xff] = 1, /* negative fixint */
+    FIXSTR(0),		 FIXSTR(1),  FIXSTR(2),	 FIXSTR(3),
+    FIXSTR(4),		 FIXSTR(5),  FIXSTR(6),	 FIXSTR(7),
+    FIXSTR(8),		 FIXSTR(9),  FIXSTR(10), FIXSTR(11),
+    FIXSTR(12),		 FIXSTR(13), FIXSTR(14), FIXSTR(15),
+    FIXSTR(16),		 FIXSTR(17), FIXSTR(18), FIXSTR(19),
+    FIXSTR(20),		 FIXSTR(21), FIXSTR(22), FIXSTR(23),
+    FIXSTR(24),		 FIXSTR(25), FIXSTR(26), FIXSTR(27),
+    FIXSTR(28),		 FIXSTR(29), FIXSTR(30), FIXSTR(31),
+    [0xc0] = 1,						     /* nil */
+    [0xc2] = 1,		 [0xc3] = 1,			     /* false, true */
+    [0xca] = 5,		 [0xcb] = 9,			     /* float 32/64 */
+    [0xcc] = 2,		 [0xcd] = 3, [0xce] = 5, [0xcf] = 9, /* uint */
+    [0xd0] = 2,		 [0xd1] = 3, [0xd2] = 5, [0xd3] = 9, /* int */
+    [0xd4] = 3,		 [0xd5] = 4, [0xd6] = 6, [0xd7] = 10,
+    [0xd8] = 18, /* fixext: type byte and 1..16 data bytes */
+};
+#undef FIXSTR
+
 /* Nesting measure() follows to find where a too-deep record ends, so
  * that the records after it in the same datagram can still be read. */
 #define MEASURE_DEPTH_CAP 64
@@ -67,9 +93,9 @@ static const uint8_t head_len[32] = {
  * objects still to come (the record is one; a container adds its
  * elements), and a container at depth k is complete when pending falls
  * back to close_at, the count it had when the container opened; the
- * enclosing containers' close_at wait in closes[].  Fixstr (every key,
- * most values) and single-byte objects, most of a record, take the first
- * two branches. */
+ * enclosing containers' close_at wait in closes[].  Objects whose size
+ * the type byte gives (whole_len: every key, most values) take the first
+ * branch. */
 static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 {
 	uint64_t closes[MEASURE_DEPTH_CAP + 1];
@@ -86,16 +112,10 @@ static enum measure_result measure(const uint8_t *p, size_t len, size_t *size)
 			return MEASURE_SHORT;
 		t = p[off];
 		pending--;
-		if ((t & 0xe0) == 0xa0) { /* fixstr */
-			size_t body = t & 0x1f;
-
-			if (body >= len - off)
+		if (whole_len[t]) { /* most objects: size from the type */
+			if (whole_len[t] > len - off)
 				return MEASURE_SHORT;
-			off += 1 + body;
-			goto next;
-		}
-		if (t <= 0x7f || t >= 0xe0) { /* fixint */
-			off++;
+			off += whole_len[t];
 			goto next;
 		}
 		if (t <= 0x9f) { /* fixmap, fixarray */

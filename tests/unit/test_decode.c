@@ -560,6 +560,54 @@ Test(decode, msgpack_every_truncation_is_rejected_within_len)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* The header walk that bounds a record before msgpack-c unpacks it
+ * agrees with msgpack-c on where every kind of object ends: each type
+ * byte as the value of a one-key map, followed by 0 to 20 bytes of 0x00
+ * or 0x01 (lengths and counts of 0 or 1, fixint elements).  Where
+ * msgpack-c finds the map complete, the decoder reads exactly as many
+ * bytes and finds no framing error; where msgpack-c needs more bytes or refuses
+ * them, the record is BAD_MSGPACK and nothing is consumed. */
+Test(decode, msgpack_header_walk_agrees_with_msgpack_c)
+{
+	for (unsigned t = 0; t < 256; t++)
+		for (unsigned fill = 0; fill < 2; fill++)
+			for (size_t extra = 0; extra <= 20; extra++) {
+				size_t len = 4 + extra, used = 99, off = 0;
+				char *buf = malloc(len);
+				msgpack_zone z;
+				msgpack_object o;
+				int mrc;
+				enum sl_errcode rc;
+
+				memcpy(buf, "\x81\xa1x", 3);
+				buf[3] = (char)t;
+				memset(buf + 4, (int)fill, extra);
+				msgpack_zone_init(&z, 4096);
+				mrc = msgpack_unpack(buf, len, &off, &z, &o);
+				msgpack_zone_destroy(&z);
+				rc = mp(buf, len, &used);
+				if (mrc == MSGPACK_UNPACK_SUCCESS ||
+				    mrc == MSGPACK_UNPACK_EXTRA_BYTES) {
+					/* a string of 0x00 bytes holds NULs */
+					cr_assert(rc == SL_OK ||
+						      (rc == SL_E_BAD_UTF8 &&
+						       fill == 0),
+						  "type %02x fill %u +%zu: %s",
+						  t, fill, extra, err.message);
+					cr_assert_eq(used, off,
+						     "type %02x fill %u +%zu",
+						     t, fill, extra);
+				} else {
+					cr_assert_eq(
+					    rc, SL_E_BAD_MSGPACK,
+					    "type %02x fill %u +%zu: %s", t,
+					    fill, extra, sl_errcode_name(rc));
+					cr_assert_eq(used, 0);
+				}
+				free(buf);
+			}
+}
+
 /* --------------------------------------------------------- allocation */
 
 /* jemalloc's per-thread allocation counter; the count is meaningless
