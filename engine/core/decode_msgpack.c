@@ -252,8 +252,32 @@ static void check_unknown(struct sl__dctx *c, const msgpack_object *o)
 	}
 }
 
-static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
-		     sl_item_t *it, unsigned item_no)
+static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj);
+static void walk_item(struct sl__dctx *c, const msgpack_object *o,
+		      sl_item_t *it, unsigned item_no);
+
+/* A string value that is not valid UTF-8: the error names its field. */
+static void utf8_error(struct sl__dctx *c, const struct sl__field *f,
+		       unsigned item_no, const msgpack_object *v)
+{
+	char path[SL_ERR_FIELD_MAX];
+	uint32_t rank = f->rank;
+
+	if (f->obj == SL_OBJ_ITEM)
+		rank += sl__rank_item(item_no) + 1;
+	sl__field_path(f, item_no, path, sizeof(path));
+	sl__derr(c, SL__PRIO_UTF8 + rank, SL_E_BAD_UTF8, path,
+		 "%s is not valid UTF-8 (byte %zu of the value)", path,
+		 sl__utf8_check(v->via.str.ptr, v->via.str.size));
+}
+
+/* The members of map o (object kind obj; `it` is the current item when
+ * obj is ITEM) into the record.  Inlined into walk_map and walk_item, so
+ * that for items, most of a record, obj is a constant.  A string field
+ * with a string value, the common case, is handled first. */
+static inline __attribute__((always_inline)) void
+walk_members(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
+	     sl_item_t *it, unsigned item_no)
 {
 	unsigned prev = SL__N_FIELDS + obj;
 	uint32_t i;
@@ -271,32 +295,19 @@ static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
 			check_unknown(c, v);
 			continue; /* unknown fields are ignored */
 		}
+		if (f->kind == SL__F_STR && v->type == MSGPACK_OBJECT_STR) {
+			if (sl__utf8_check(v->via.str.ptr, v->via.str.size) !=
+			    v->via.str.size)
+				utf8_error(c, f, item_no, v);
+			sl__put_str(c->d, it, f, v->via.str.ptr,
+				    v->via.str.size);
+			continue;
+		}
 		if (v->type == MSGPACK_OBJECT_NIL)
 			continue; /* nil is absent (SPEC 3) */
 		switch (f->kind) {
-		case SL__F_STR:
-			if (v->type != MSGPACK_OBJECT_STR) {
-				sl__derr_type(c, f, item_no, mp_type_name(v));
-				break;
-			}
-			if (sl__utf8_check(v->via.str.ptr, v->via.str.size) !=
-			    v->via.str.size) {
-				char path[SL_ERR_FIELD_MAX];
-				uint32_t rank = f->rank;
-
-				if (f->obj == SL_OBJ_ITEM)
-					rank += sl__rank_item(item_no) + 1;
-				sl__field_path(f, item_no, path, sizeof(path));
-				sl__derr(c, SL__PRIO_UTF8 + rank, SL_E_BAD_UTF8,
-					 path,
-					 "%s is not valid UTF-8 (byte %zu of "
-					 "the value)",
-					 path,
-					 sl__utf8_check(v->via.str.ptr,
-							v->via.str.size));
-			}
-			sl__put_str(c->d, it, f, v->via.str.ptr,
-				    v->via.str.size);
+		case SL__F_STR: /* and not a string */
+			sl__derr_type(c, f, item_no, mp_type_name(v));
 			break;
 		case SL__F_NUM:
 			switch (v->type) {
@@ -320,7 +331,7 @@ static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
 				sl__derr_type(c, f, item_no, mp_type_name(v));
 				break;
 			}
-			walk_map(c, v, f->idx, NULL, 0);
+			walk_map(c, v, f->idx);
 			break;
 		case SL__F_ITEMS:
 			if (v->type != MSGPACK_OBJECT_ARRAY) {
@@ -343,11 +354,24 @@ static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj,
 					check_unknown(c, e);
 					continue;
 				}
-				walk_map(c, e, SL_OBJ_ITEM, item, no);
+				walk_item(c, e, item, no);
 			}
 			break;
 		}
 	}
+}
+
+/* The root or one of its objects (ebp, ebc, buyer, ...). */
+static void walk_map(struct sl__dctx *c, const msgpack_object *o, unsigned obj)
+{
+	walk_members(c, o, obj, NULL, 0);
+}
+
+/* One element of "items", item number item_no, into *it. */
+static void walk_item(struct sl__dctx *c, const msgpack_object *o,
+		      sl_item_t *it, unsigned item_no)
+{
+	walk_members(c, o, SL_OBJ_ITEM, it, item_no);
 }
 
 enum sl_errcode sl_decode_msgpack(struct sl_decoder *dec, const void *buf,
@@ -411,6 +435,6 @@ enum sl_errcode sl_decode_msgpack(struct sl_decoder *dec, const void *buf,
 		return sl_error_set(err, SL_E_NOT_OBJECT, "",
 				    "record is %s, not a map",
 				    mp_type_name(&root));
-	walk_map(&c, &root, SL_OBJ_ROOT, NULL, 0);
+	walk_map(&c, &root, SL_OBJ_ROOT);
 	return (enum sl_errcode)err->code;
 }
