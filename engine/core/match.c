@@ -81,6 +81,8 @@ struct sl_match_scratch {
 	/* Per item, computed on first use in a declaration: the HS code's
 	 * prefixes as SL__HS_KEY (index = digits; 0 when the code has fewer)
 	 * and the unit price in CNY. */
+	uint8_t chap[SL_MAX_ITEMS]; /* item_chapter() of each item, set when
+				       a rule without text matches needs it */
 	uint32_t item_epoch[SL_MAX_ITEMS];
 	uint64_t hs_key[SL_MAX_ITEMS][11];
 	int64_t price_cny[SL_MAX_ITEMS];
@@ -836,6 +838,7 @@ static void next_epoch(const struct sl_bundle *b, struct sl_match_scratch *ms)
 int sl_match_decl(const struct sl_bundle *b, struct sl_match_scratch *ms,
 		  const sl_decl_t *d, struct sl_hits *out)
 {
+	bool chaps = false; /* ms->chap[] is filled */
 	int rc;
 
 	out->n = 0;
@@ -867,7 +870,9 @@ int sl_match_decl(const struct sl_bundle *b, struct sl_match_scratch *ms,
 	}
 	for (uint32_t k = 0; k < b->n_always; k++)
 		queue_rule(ms, b->always[k]);
-	if (ms->n_queue > 1)
+	/* b->always is in rule order already: without a text match, the
+	 * common case, the queue is too */
+	if (ms->n_queue > 1 && ms->n_touched)
 		sort_u32(ms->queue, ms->n_queue);
 
 	for (uint32_t k = 0; k < ms->n_queue; k++) {
@@ -889,9 +894,14 @@ int sl_match_decl(const struct sl_bundle *b, struct sl_match_scratch *ms,
 						   ? NULL
 						   : b->rule_chap[r];
 
+			if (chap && !chaps)
+				for (uint32_t i = 0; i < n_items; i++)
+					ms->chap[i] =
+					    (uint8_t)item_chapter(&d->items[i]);
+			chaps |= chap != NULL;
 			for (uint32_t i = 0; i < n_items && !fired; i++) {
 				if (chap) {
-					unsigned c = item_chapter(&d->items[i]);
+					unsigned c = ms->chap[i];
 
 					if (!((chap[c >> 6] >> (c & 63)) & 1))
 						continue;
