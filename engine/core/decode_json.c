@@ -39,28 +39,32 @@ static const uint8_t byte_class[256] = {
     ['}'] = C_CLOSE, ['\\'] = C_BSLASH, [0] = C_NUL,
 };
 
-/* Word-at-a-time tests (SWAR): HAS_ZERO(w) is non-zero exactly when one
- * of the eight bytes of w is zero. */
-#define ONES	    UINT64_C(0x0101010101010101)
-#define HIGHS	    UINT64_C(0x8080808080808080)
-#define QUOTES	    (ONES * '"')
-#define BSLASHES    (ONES * '\\')
-#define HAS_ZERO(w) ((((w)-ONES) & ~(w)) & HIGHS)
+/* Does any byte of p[0..n) have its high bit set?  Sixteen at a time. */
+static bool any_high(const unsigned char *p, size_t n)
+{
+	__m128i acc = _mm_setzero_si128();
+	size_t i = 0;
+
+	for (; n - i >= 16; i += 16)
+		acc = _mm_or_si128(acc,
+				   _mm_loadu_si128((const __m128i *)(p + i)));
+	if (i < n)
+		acc = _mm_or_si128(acc, sl__load16(p + i, n - i));
+	return _mm_movemask_epi8(acc) != 0;
+}
 
 /* *where gets the offending byte offset. */
 static enum prescan_result prescan(const unsigned char *p, size_t n,
 				   bool *non_ascii, size_t *where)
 {
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
 	unsigned depth = 0;
-	unsigned char acc = 0;
-	uint64_t acc64 = 0;
 	size_t i = 0;
 
 	while (i < n) {
 		/* outside strings */
 		unsigned char c = p[i];
 
-		acc |= c;
 		switch (byte_class[c]) {
 		case C_OPEN:
 			if (++depth > SL_DEPTH_MAX) {
@@ -79,34 +83,30 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 			return PRESCAN_NUL;
 		case C_QUOTE:
 			/* inside a string: only '"', '\\' and NUL matter;
-			 * plain bytes go a word at a time */
+			 * plain bytes go sixteen at a time */
 			for (i++; i < n;) {
-				while (n - i >= 8) {
-					uint64_t w, m;
+				while (n - i >= 16) {
+					__m128i v = _mm_loadu_si128(
+					    (const __m128i *)(p + i));
+					unsigned m = (unsigned)
+					    _mm_movemask_epi8(_mm_or_si128(
+						_mm_or_si128(
+						    _mm_cmpeq_epi8(v, quote),
+						    _mm_cmpeq_epi8(v, bslash)),
+						_mm_cmpeq_epi8(
+						    v, _mm_setzero_si128())));
 
-					memcpy(&w, p + i, 8);
-					m = HAS_ZERO(w) | HAS_ZERO(w ^ QUOTES) |
-					    HAS_ZERO(w ^ BSLASHES);
 					if (m) {
 						/* the lowest flag is exact: go
 						 * straight to that byte */
-						unsigned k =
-						    (unsigned)__builtin_ctzll(
-							m) /
-						    8;
-
-						acc64 |= w & (~UINT64_C(0) >>
-							      (56 - 8 * k));
-						i += k;
+						i += (unsigned)__builtin_ctz(m);
 						break;
 					}
-					acc64 |= w;
-					i += 8;
+					i += 16;
 				}
 				if (i >= n)
 					break;
 				c = p[i];
-				acc |= c;
 				if (c == '"')
 					break;
 				if (!c) {
@@ -119,8 +119,6 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 						*where = i;
 						return PRESCAN_NUL;
 					}
-					if (i + 1 < n)
-						acc |= p[i + 1];
 					i += 2; /* the escaped byte too */
 					continue;
 				}
@@ -132,7 +130,8 @@ static enum prescan_result prescan(const unsigned char *p, size_t n,
 		}
 		i++;
 	}
-	*non_ascii = (acc & 0x80) || (acc64 & HIGHS);
+	/* every byte of the line is in a string or is JSON's ASCII */
+	*non_ascii = any_high(p, n);
 	return PRESCAN_OK;
 }
 

@@ -197,6 +197,41 @@ ParameterizedTest(struct frame_case *c, decode, framing)
 	cr_assert_neq(err.message[0], '\0');
 }
 
+/* The JSON pre-scan goes through strings sixteen bytes at a time: an
+ * escaped quote, an escaped backslash, a NUL and a non-ASCII byte at
+ * every offset of a string (across several blocks) are each found. */
+Test(decode, prescan_finds_escapes_at_every_offset)
+{
+	char line[256], pad[64];
+
+	for (int k = 0; k < 48; k++) {
+		memset(pad, 'x', (size_t)k);
+		pad[k] = '\0';
+		/* \" does not end the string: the brackets are text */
+		snprintf(line, sizeof(line), "{\"a\":\"%s\\\"[[[[[[[[[[\"}",
+			 pad);
+		cr_assert_eq(decode(line), SL_OK, "k %d: %s", k, line);
+		/* \\ ends with the quote after it: the nesting is real */
+		snprintf(line, sizeof(line),
+			 "{\"a\":\"%s\\\\\",\"b\":[[[[[[[[1]]]]]]]]}", pad);
+		cr_assert_eq(decode(line), SL_E_TOO_DEEP, "k %d: %s", k, line);
+		/* \u0000 and a raw NUL inside the string */
+		snprintf(line, sizeof(line), "{\"a\":\"%s\\u0000\"}", pad);
+		cr_assert_eq(decode(line), SL_E_BAD_UTF8, "k %d: %s", k, line);
+		snprintf(line, sizeof(line), "{\"a\":\"%sZyyyyyyyyyyyyyyyy\"}",
+			 pad);
+		line[6 + k] = '\0'; /* where Z was; the line goes on */
+		cr_assert_eq(
+		    sl_decode_json(dec, line, (size_t)k + 25, &d, &err),
+		    SL_E_BAD_UTF8, "k %d", k);
+		/* a non-ASCII byte: valid, then not */
+		snprintf(line, sizeof(line), "{\"a\":\"%s\xc3\xa9\"}", pad);
+		cr_assert_eq(decode(line), SL_OK, "k %d: %s", k, line);
+		snprintf(line, sizeof(line), "{\"a\":\"%s\xff\"}", pad);
+		cr_assert_eq(decode(line), SL_E_BAD_UTF8, "k %d: %s", k, line);
+	}
+}
+
 Test(decode, nul_byte_anywhere_is_rejected)
 {
 	static const char in_string[] = "{\"decl_id\": \"A\0B\"}";
