@@ -89,8 +89,9 @@ def skipped(x): x | type == "object" and has("skipped");
   ($r.dpdk as $d |
   "`bench_dpdk`: \($d.records) declarations of the corpus (those that fit a datagram), the same registry; each configuration best of \($d.runs); rate = declarations in / the engine's busy window. Baselines from the same process: raw hs_scan \($d.raw_decl_s | si) decl/s, core \($d.core_decl_s | si) decl/s.",
   "",
-  head(["device", "workers", "decl/s", "x core (1 core)", "x raw hs_scan", "accounting identity"]),
-  ($d.engine[] | row([.device, .workers, (.decl_s | si), (.x_core | fix(2)), (.x_raw | fix(3)), (if .identity_holds then "holds" else "BROKEN" end)])))
+  head(["device", "workers", "decl/s", "x core (1 core)", "x raw hs_scan", "accounting identity", "declarations in"]),
+  ($d.engine[] | row([.device, .workers, (.decl_s | si), (.x_core | fix(2)), (.x_raw | fix(3)), (if .identity_holds then "holds" else "BROKEN" end),
+    (if .complete == false then "\(.decls_in) of \($d.records): incomplete, the run stopped early" else "all" end)])))
   end),
   "",
   "## 4. The peer: ripgrep",
