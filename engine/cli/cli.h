@@ -12,6 +12,7 @@
 #define SL_EXIT_USAGE 2
 
 int sl_cmd_screen(int argc, char **argv);
+int sl_cmd_state(int argc, char **argv);
 
 /* "sluice 0.1.0 (jemalloc 5.3.0, ...)": the version line of every
  * subcommand's --version. */

@@ -2,6 +2,7 @@
  *
  *   sluice screen ...   JSON-lines declarations in, verdicts out (screen.c)
  *   sluice run ...      the DPDK engine (engine/dpdk, when built)
+ *   sluice state DIR    what a state directory holds (state.c)
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 		"           input line on stdout, a summary on stderr\n"
 		"  run      the DPDK engine: declarations and verdicts as UDP "
 		"datagrams\n"
+		"  state    print what a --state directory holds (buyer "
+		"totals, windows)\n"
 		"\n"
 		"options:\n"
 		"  -h, --help      show this help (also: sluice COMMAND "
@@ -99,6 +102,8 @@ int main(int argc, char **argv)
 		return sl_cmd_screen(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "state"))
+		return sl_cmd_state(argc - 1, argv + 1);
 	fprintf(stderr, "sluice: unknown command '%s' (try sluice --help)\n",
 		cmd);
 	return SL_EXIT_USAGE;

@@ -24,6 +24,7 @@
 
 #include <sluice/bundle.h>
 #include <sluice/registry.h>
+#include <sluice/replay.h>
 #include <sluice/screen.h>
 #include <sluice/state.h>
 #include <sluice/verdict.h>
@@ -36,10 +37,12 @@
 #define CHECKPOINT_EVERY 256 /* output blocks: about a million verdicts */
 
 struct screen_opts {
-	const char *bundle;    /* -r: rule bundle; NULL = default bundle */
-	const char *registry;  /* -e: enterprise registry CSV */
-	const char *state_dir; /* --state: buyer and consignee state */
-	const char *input;     /* path, or "-" for stdin */
+	unsigned replay_window; /* --replay-window: logged verdicts kept to
+				   answer declarations sent again; 0 = off */
+	const char *bundle;	/* -r: rule bundle; NULL = default bundle */
+	const char *registry;	/* -e: enterprise registry CSV */
+	const char *state_dir;	/* --state: buyer and consignee state */
+	const char *input;	/* path, or "-" for stdin */
 };
 
 struct screen_run {
@@ -59,6 +62,14 @@ struct screen_run {
 	struct sl_vlog *vlog; /* --verdict-log; NULL = none */
 	uint64_t unlogged;    /* verdicts the log refused (disk full, ...) */
 	int vlog_error;	      /* the first refusal's -errno */
+	uint64_t ordinal;     /* the next verdict's index among the log's
+				 verdict records: the tag of its state
+				 changes (docs/reliability.md) */
+	struct sl_replay *replay; /* the log's last verdicts, answered
+				     again to a declaration sent again
+				     after a restart; NULL = none (left) */
+	uint64_t replayed;	  /* declarations answered from it */
+	unsigned replay_window;	  /* lines it is consulted for */
 
 	uint64_t lines;
 	uint64_t by_verdict[SL_VERDICT__COUNT];
@@ -67,49 +78,59 @@ struct screen_run {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sluice screen [OPTIONS] [INPUT|-]\n"
-		"\n"
-		"Screens declarations, one JSON object per line (SPEC 3), from "
-		"INPUT or\n"
-		"stdin, and writes one verdict JSON line per input line to "
-		"stdout, in\n"
-		"input order (SPEC 4).  A summary (counts per verdict and per "
-		"reject\n"
-		"code, throughput) goes to stderr.\n"
-		"\n"
-		"options:\n"
-		"  -r BUNDLE      rule bundle (default: the bundle built from "
-		"rules/)\n"
-		"  -e REGISTRY    enterprise registry CSV (SPEC 5); without it "
-		"every\n"
-		"                 enterprise is unknown and nothing is "
-		"released\n"
-		"      --state DIR  keep buyer quotas and shipment history in "
-		"DIR, so a\n"
-		"                 later run continues them (created if "
-		"missing)\n"
-		"      --verdict-log FILE  also append every verdict to FILE, "
-		"the\n"
-		"                 tamper-evident verdict log (docs/audit.md)\n"
-		"      --vlog-opt KEY=VALUE  a verdict log option (repeatable):"
-		"\n"
-		"                 hash=sm3|sha256, key=PEM (signs "
-		"checkpoints),\n"
-		"                 checkpoint=N,Ts, fsync=none|batch|"
-		"interval:MS,\n"
-		"                 group_records=N, group_ms=MS\n"
-		"  -h, --help     show this help\n"
-		"  -V, --version  show the version\n"
-		"\n"
-		"Buyer limits and split shipments are tracked within the run "
-		"and, with\n"
-		"--state, across runs (docs/decision.md, docs/state.md).\n"
-		"\n"
-		"exit status: 0 when it ran (rejects included), 1 on an I/O "
-		"error\n"
-		"(also: a verdict the verdict log could not take),\n"
-		"2 on a usage error or an unusable bundle or registry.\n");
+	fprintf(
+	    f,
+	    "usage: sluice screen [OPTIONS] [INPUT|-]\n"
+	    "\n"
+	    "Screens declarations, one JSON object per line (SPEC 3), from "
+	    "INPUT or\n"
+	    "stdin, and writes one verdict JSON line per input line to "
+	    "stdout, in\n"
+	    "input order (SPEC 4).  A summary (counts per verdict and per "
+	    "reject\n"
+	    "code, throughput) goes to stderr.\n"
+	    "\n"
+	    "options:\n"
+	    "  -r BUNDLE      rule bundle (default: the bundle built from "
+	    "rules/)\n"
+	    "  -e REGISTRY    enterprise registry CSV (SPEC 5); without it "
+	    "every\n"
+	    "                 enterprise is unknown and nothing is "
+	    "released\n"
+	    "      --state DIR  keep buyer quotas and shipment history in "
+	    "DIR, so a\n"
+	    "                 later run continues them (created if "
+	    "missing)\n"
+	    "      --verdict-log FILE  also append every verdict to FILE, "
+	    "the\n"
+	    "                 tamper-evident verdict log (docs/audit.md)\n"
+	    "      --vlog-opt KEY=VALUE  a verdict log option (repeatable):"
+	    "\n"
+	    "                 hash=sm3|sha256, key=PEM (signs "
+	    "checkpoints),\n"
+	    "                 checkpoint=N,Ts, fsync=none|batch|"
+	    "interval:MS,\n"
+	    "                 group_records=N, group_ms=MS\n"
+	    "      --replay-window N  a declaration whose verdict is among "
+	    "the log's last\n"
+	    "                 N (default %u) is answered with that verdict, "
+	    "not decided\n"
+	    "                 or logged again, while the first N lines are "
+	    "read: it was\n"
+	    "                 sent again after a crash (0: decide "
+	    "everything again)\n"
+	    "  -h, --help     show this help\n"
+	    "  -V, --version  show the version\n"
+	    "\n"
+	    "Buyer limits and split shipments are tracked within the run "
+	    "and, with\n"
+	    "--state, across runs (docs/decision.md, docs/state.md).\n"
+	    "\n"
+	    "exit status: 0 when it ran (rejects included), 1 on an I/O "
+	    "error\n"
+	    "(also: a verdict the verdict log could not take),\n"
+	    "2 on a usage error or an unusable bundle or registry.\n",
+	    SL_REPLAY_DEFAULT_MAX);
 }
 
 /* --------------------------------------------------------------- output */
@@ -119,10 +140,20 @@ static void out_flush(struct screen_run *r)
 	size_t off = 0;
 	int rc;
 
-	/* The verdicts below may depend on state changes (released value):
-	 * those reach the write-ahead log first, so a crash after the
-	 * verdicts were written loses nothing they promised. */
-	if (r->state && r->out_len && !r->io_error) {
+	/* The verdicts below may depend on state changes (released value).
+	 * With a verdict log, the log is the commit record: its group commit
+	 * writes the state changes first (commit_state), then the verdicts,
+	 * and only then does stdout see them.  Without one, the state's own
+	 * log is flushed before stdout (docs/reliability.md). */
+	if (r->vlog) {
+		if (sl_vlog_commit(r->vlog) < 0) {
+			rc = sl_vlog_error(r->vlog);
+			if (!r->vlog_error)
+				r->vlog_error = rc;
+			if (r->state_error)
+				r->io_error = r->state_error;
+		}
+	} else if (r->state && r->out_len && !r->io_error) {
 		rc = sl_state_flush(r->state);
 		if (rc < 0) {
 			r->state_error = -rc;
@@ -130,11 +161,6 @@ static void out_flush(struct screen_run *r)
 		}
 	}
 	rcu_quiescent_state();
-
-	/* What a reader of stdout sees is in the verdict log first (group
-	 * commit; durable per its fsync policy). */
-	if (r->vlog && sl_vlog_commit(r->vlog) < 0 && !r->vlog_error)
-		r->vlog_error = sl_vlog_error(r->vlog);
 
 	while (off < r->out_len && !r->io_error) {
 		ssize_t n = write(r->out_fd, r->out + off, r->out_len - off);
@@ -188,6 +214,8 @@ static void emit(struct screen_run *r)
 			r->unlogged++;
 			if (!r->vlog_error)
 				r->vlog_error = sl_vlog_error(r->vlog);
+		} else {
+			r->ordinal++;
 		}
 	}
 	r->out_len += (size_t)n;
@@ -198,15 +226,56 @@ static void emit(struct screen_run *r)
 		r->by_error[r->v.error.code]++;
 }
 
+/* A declaration whose verdict the log already holds: that verdict again,
+ * with no new record and no state change. */
+static void emit_replayed(struct screen_run *r,
+			  const struct sl_replay_answer *a)
+{
+	if (OUT_CAP - r->out_len < a->len + 1)
+		out_flush(r);
+	memcpy(r->out + r->out_len, a->bytes, a->len);
+	r->out_len += a->len;
+	r->out[r->out_len++] = '\n';
+	r->replayed++;
+	r->by_verdict[a->verdict < SL_VERDICT__COUNT ? a->verdict
+						     : SL_VERDICT_HOLD]++;
+	if (a->verdict == SL_VERDICT_REJECT && a->error < SL_E__COUNT)
+		r->by_error[a->error]++;
+}
+
 /* ---------------------------------------------------------------- input */
 
 /* One complete line (without its newline).  Data plane. */
 static void screen_line(struct screen_run *r, const char *p, size_t n)
 {
+	sl_decl_t *d = sl_screener_decl(r->w);
+	struct sl_replay_answer a;
+	enum sl_errcode rc;
+	sl_error_t err;
+
 	r->lines++;
 	if (n && p[n - 1] == '\r')
 		n--;
-	sl_screen_json(r->w, r->snap, r->state, p, n, r->lines, &r->v);
+	rc = sl_decode_json(sl_screener_decoder(r->w), p, n, d, &err);
+	d->line = r->lines;
+	if (r->replay) {
+		const sl_str_t *id = &d->s[SL_DS_DECL_ID];
+
+		if (id->p && sl_replay_take(r->replay, id->p, id->n,
+					    SL_REPLAY_JSON, &a)) {
+			emit_replayed(r, &a);
+			return;
+		}
+		/* Sent again after a restart means sent first: past the
+		 * window, a decl_id seen again is a new declaration. */
+		if (r->lines > r->replay_window) {
+			sl_replay_free(r->replay);
+			r->replay = NULL;
+		}
+	}
+	if (r->state)
+		sl_state_tag(r->state, 0, r->ordinal);
+	sl_screen(r->w, r->snap, r->state, d, rc, &err, &r->v);
 	emit(r);
 }
 
@@ -219,6 +288,8 @@ static void screen_overlong(struct screen_run *r, uint64_t bytes)
 	r->lines++;
 	d->s[SL_DS_DECL_ID] = SL_STR_NULL; /* nothing of it was read */
 	d->line = r->lines;
+	if (r->state)
+		sl_state_tag(r->state, 0, r->ordinal);
 	sl_error_set(&err, SL_E_LINE_TOO_LONG, "",
 		     "line is %llu bytes, at most %u allowed",
 		     (unsigned long long)bytes, SL_LINE_MAX);
@@ -321,14 +392,37 @@ static struct sl_snapshot *load_snapshot(const struct screen_opts *o, char *err,
 	return snap;
 }
 
-static struct sl_state *open_state(const struct screen_opts *o, char *err,
+/* The state, committed by the verdict log when there is one: changes
+ * whose verdicts the log does not hold are left out (docs/reliability.md).
+ */
+static struct sl_state *open_state(const struct screen_opts *o,
+				   struct sl_vlog *vlog, char *err,
 				   size_t errlen)
 {
 	struct sl_state_config cfg;
+	uint8_t id[SL_STATE_LOG_ID_LEN];
+	struct sl_vlog_stats vs;
 
 	sl_state_config_defaults(&cfg);
 	cfg.dir = o->state_dir; /* NULL: this run only, in memory */
+	if (vlog && sl_vlog_id(vlog, id, sizeof(id)) == sizeof(id)) {
+		sl_vlog_stats(vlog, &vs);
+		cfg.log_id = id;
+		cfg.log_verdicts = vs.total_verdicts;
+	}
 	return sl_state_open(&cfg, err, errlen);
+}
+
+/* The verdict log's group commit: the state changes of the verdicts about
+ * to be written go to the state's log first. */
+static int commit_state(void *ctx)
+{
+	struct screen_run *r = ctx;
+	int rc = sl_state_flush(r->state);
+
+	if (rc < 0 && !r->state_error)
+		r->state_error = -rc;
+	return rc;
 }
 
 /* -------------------------------------------------------------- summary */
@@ -371,6 +465,12 @@ static void summary(const struct screen_run *r, double secs)
 		    (unsigned long long)st.total_verdicts,
 		    (unsigned long long)st.checkpoints,
 		    r->unlogged ? "; SOME VERDICTS NOT LOGGED" : "");
+		if (r->replayed)
+			fprintf(stderr,
+				"verdict log: %llu declarations sent again "
+				"answered with their logged verdict (not "
+				"decided or logged again)\n",
+				(unsigned long long)r->replayed);
 	}
 	if (r->snap)
 		fprintf(stderr, "ruleset: %s, registry: %s\n",
@@ -392,7 +492,7 @@ static double now(void)
 
 /* ----------------------------------------------------------------- main */
 
-enum { OPT_STATE = 256, OPT_VLOG, OPT_VLOG_OPT };
+enum { OPT_STATE = 256, OPT_VLOG, OPT_VLOG_OPT, OPT_REPLAY };
 
 int sl_cmd_screen(int argc, char **argv)
 {
@@ -402,9 +502,13 @@ int sl_cmd_screen(int argc, char **argv)
 	    {"state", required_argument, NULL, OPT_STATE},
 	    {"verdict-log", required_argument, NULL, OPT_VLOG},
 	    {"vlog-opt", required_argument, NULL, OPT_VLOG_OPT},
+	    {"replay-window", required_argument, NULL, OPT_REPLAY},
 	    {NULL, 0, NULL, 0},
 	};
-	struct screen_opts o = {.input = "-"};
+	struct screen_opts o = {.input = "-",
+				.replay_window = SL_REPLAY_DEFAULT_MAX};
+	char *end;
+	unsigned long ul;
 	struct sl_vlog_config vlog_cfg; /* --verdict-log, --vlog-opt */
 	struct screen_run *r;
 	char errbuf[512], *in = NULL;
@@ -432,6 +536,18 @@ int sl_cmd_screen(int argc, char **argv)
 			break;
 		case OPT_VLOG:
 			vlog_cfg.path = optarg;
+			break;
+		case OPT_REPLAY:
+			errno = 0;
+			ul = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || ul > 1u << 24) {
+				fprintf(stderr,
+					"sluice screen: --replay-window %s: a "
+					"count from 0 to %u\n",
+					optarg, 1u << 24);
+				return SL_EXIT_USAGE;
+			}
+			o.replay_window = (unsigned)ul;
 			break;
 		case OPT_VLOG_OPT:
 			if (!strchr(optarg, '=')) {
@@ -475,13 +591,50 @@ int sl_cmd_screen(int argc, char **argv)
 		rc = SL_EXIT_USAGE;
 		goto free_run;
 	}
-	r->state = open_state(&o, errbuf, sizeof(errbuf));
+	r->replay_window = o.replay_window;
+	if (vlog_cfg.path) {
+		/* Verifies an existing log first and refuses a damaged one;
+		 * keeps its last verdicts for declarations sent again. */
+		if (o.replay_window) {
+			r->replay =
+			    sl_replay_new(o.replay_window, SL_REPLAY_JSON);
+			if (!r->replay) {
+				fprintf(stderr,
+					"sluice screen: out of memory\n");
+				rc = SL_EXIT_IO;
+				goto free_buffers;
+			}
+			vlog_cfg.open_visit = sl_replay_visit;
+			vlog_cfg.open_visit_ctx = r->replay;
+		}
+		r->vlog = sl_vlog_open(&vlog_cfg, errbuf, sizeof(errbuf));
+		if (!r->vlog) {
+			fprintf(stderr, "sluice screen: verdict log: %s\n",
+				errbuf);
+			rc = SL_EXIT_USAGE;
+			goto free_buffers;
+		}
+		if (r->replay && sl_replay_seal(r->replay) < 0) {
+			fprintf(stderr, "sluice screen: out of memory\n");
+			rc = SL_EXIT_IO;
+			goto free_buffers;
+		}
+		{
+			struct sl_vlog_stats vs;
+
+			sl_vlog_stats(r->vlog, &vs);
+			r->ordinal = vs.total_verdicts;
+		}
+	}
+	r->state = open_state(&o, r->vlog, errbuf, sizeof(errbuf));
 	if (!r->state) {
 		fprintf(stderr, "sluice screen: --state %s: %s\n",
 			o.state_dir ? o.state_dir : "(memory)", errbuf);
 		rc = SL_EXIT_USAGE;
 		goto free_buffers;
 	}
+	if (r->vlog)
+		sl_vlog_set_pre_commit(r->vlog, commit_state, r);
 	r->w = sl_screener_new(0);
 	in = malloc(IN_CAP);
 	r->out = malloc(OUT_CAP);
@@ -499,17 +652,6 @@ int sl_cmd_screen(int argc, char **argv)
 			goto free_buffers;
 		}
 	}
-	if (vlog_cfg.path) {
-		/* Verifies an existing log first and refuses a damaged one. */
-		r->vlog = sl_vlog_open(&vlog_cfg, errbuf, sizeof(errbuf));
-		if (!r->vlog) {
-			fprintf(stderr, "sluice screen: verdict log: %s\n",
-				errbuf);
-			rc = SL_EXIT_USAGE;
-			goto close_input;
-		}
-	}
-
 	t0 = now();
 	e = screen_stream(r, fd, in);
 	/* Sign what this run logged (no-op without a key), then commit. */
@@ -550,10 +692,12 @@ int sl_cmd_screen(int argc, char **argv)
 			strerror(r->io_error));
 		rc = SL_EXIT_IO;
 	}
-close_input:
 	if (fd != STDIN_FILENO)
 		close(fd);
 free_buffers:
+	if (r->vlog) /* an error path: nothing was screened */
+		(void)sl_vlog_close(r->vlog);
+	sl_replay_free(r->replay);
 	e = sl_state_close(r->state); /* a final snapshot with --state */
 	if (e < 0 && rc == SL_EXIT_OK) {
 		fprintf(stderr, "sluice screen: --state %s: %s\n", o.state_dir,

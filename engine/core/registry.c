@@ -409,8 +409,32 @@ struct sl_registry *sl_registry_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	fclose(f);
+	/* A file is replaced under a running engine by rename(2), so a
+	 * reload reads a whole file; one caught half-written (copied in
+	 * place, or cut by a full disk) almost always stops mid-line.  Refuse
+	 * it rather than load the rows that happen to be there: the old
+	 * registry stays (docs/reliability.md). */
+	if (n > 0 && buf[n - 1] != '\n') {
+		snprintf(err, errlen,
+			 "%s: the last line has no newline: a file cut short "
+			 "while it was written? (end the file with a newline, "
+			 "and replace a live registry with mv)",
+			 path);
+		free(buf);
+		return NULL;
+	}
 	r = sl_registry_parse(buf, (size_t)n, path, err, errlen);
 	free(buf);
+	if (r && r->count == 0) {
+		/* A header and nothing else: every enterprise would be
+		 * unknown and every declaration held. */
+		snprintf(err, errlen,
+			 "%s: a header and no enterprise (a file cut short "
+			 "while it was written?); refused",
+			 path);
+		sl_registry_put(r);
+		return NULL;
+	}
 	return r;
 }
 

@@ -9,11 +9,14 @@
  *   buyer slot  = year << 48 | released total      (slot index: year & 1)
  *   window word = parcels << 48 | value             (both saturate)
  *
- * Both only grow (within a year / a window), which makes the write-ahead log
- * simple: a record carries the word *after* the change, and replay merges
- * by taking the maximum.  Replay is therefore idempotent and order-free, so
- * a snapshot taken while workers keep writing ("fuzzy") plus the logs after
- * it rebuilds exactly the state an uninterrupted run had.  docs/state.md.
+ * Snapshots hold those words; the write-ahead log holds each change as a
+ * delta (an amount for a year, one parcel of a value) tagged with the
+ * verdict that made it, so that recovery can leave out exactly the changes
+ * whose verdicts never reached the verdict log (the commit record) and
+ * keep every other one.  Deltas compose in any order (per slot: the newest
+ * year wins and amounts of one year add up; window counters add up,
+ * saturating), so the log thread may write them in log order while the
+ * workers made them in another.  docs/state.md, docs/reliability.md.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -44,17 +47,37 @@
 
 /* ------------------------------------------------------------- records */
 
-/* One WAL / snapshot record, 32 bytes, host byte order (the files are a
- * machine's own state, not an interchange format). */
+/* One snapshot record, 32 bytes, host byte order (the files are a
+ * machine's own state, not an interchange format).  Also the record of
+ * the WAL files written before the verdict log became the commit record
+ * (kind WAL_ABS), which carried the word after each change. */
 struct rec {
 	uint32_t type_len; /* REC_* in the low 8 bits; window length in
 			      minutes in the high 24 (windows only) */
 	uint32_t start;	   /* window start, minutes CST (windows only) */
 	uint64_t k0, k1;   /* buyer key, 0 | consignee hash */
-	uint64_t word;	   /* slot word / window word after the change */
+	uint64_t word;	   /* slot word / window word */
 };
 
 enum { REC_BUYER = 1, REC_WINDOW = 2 };
+
+/* One WAL record (kind WAL_DELTA), 40 bytes: a change as a delta.
+ *   buyer:  r.word = year << 48 | amount added
+ *   window: r.word = 1 << 48 | value added (one parcel)
+ * tag: in a worker's ring, the tag the worker had set (sl_state_tag); in
+ * the file, the verdict-log ordinal of the verdict that made the change
+ * (meaningful when the file names a log, see struct whdr). */
+struct drec {
+	struct rec r;
+	uint64_t tag;
+};
+
+/* File kinds (struct fhdr.kind). */
+enum {
+	KIND_WAL_ABS = 1,   /* WAL of words after each change (old) */
+	KIND_SNAP = 2,	    /* snapshot: struct rec, absolute words */
+	KIND_WAL_DELTA = 3, /* WAL of struct drec, after a struct whdr */
+};
 
 /* Records are written in blocks: this header, then n records.  A block
  * whose checksum fails is a torn write: it and what follows are cut. */
@@ -71,8 +94,15 @@ struct blk {
 /* Every file starts with this header. */
 struct fhdr {
 	char magic[8];	/* FILE_MAGIC */
-	uint32_t kind;	/* 1 = WAL, 2 = snapshot */
-	uint32_t rsize; /* sizeof(struct rec): refuses foreign layouts */
+	uint32_t kind;	/* KIND_* */
+	uint32_t rsize; /* record size: refuses foreign layouts */
+};
+
+/* A delta WAL's header: which verdict log its tags are ordinals of (all
+ * zero: none; the records count whatever the log says). */
+struct whdr {
+	struct fhdr h;
+	uint8_t log_id[SL_STATE_LOG_ID_LEN];
 };
 
 /* --------------------------------------------------------------- nodes */
@@ -111,11 +141,12 @@ struct worker {
 	struct pool bp, wp;  /* buyer and window pools */
 	uint64_t head;	     /* WAL records appended (release store) */
 	uint64_t tail_cache; /* last tail seen, to skip the shared load */
+	uint64_t tag;	     /* tag of the records appended next */
 	int64_t max_minute;  /* newest window start + len seen */
 	int32_t max_year;    /* newest year seen by buyer_add */
 	uint64_t n_buyers, n_windows, no_node, wal_full, too_old, over_limit;
-	struct rec *ring; /* wal_ring records, NULL when memory-only */
-	uint64_t mask;	  /* ring size - 1 */
+	struct drec *ring; /* wal_ring records, NULL when memory-only */
+	uint64_t mask;	   /* ring size - 1 */
 
 	uint64_t tail __attribute__((aligned(64))); /* control: drained */
 	uint64_t flush_head; /* control: head taken by the running flush */
@@ -133,11 +164,18 @@ struct sl_state {
 	pthread_mutex_t ctl;
 	char *dir; /* NULL: memory only */
 	int lock_fd, wal_fd;
-	uint64_t gen;	   /* generation of the current snapshot/WAL */
+	uint64_t gen;	   /* generation of the current WAL */
+	uint64_t snap_gen; /* generation of the newest snapshot */
 	uint64_t wal_size; /* bytes of the current WAL known good */
-	char *wbuf;	   /* flush buffer: header + every ring */
-	size_t wbuf_cap;
+	char *wbuf;	   /* flush buffer: a block header, then records */
+	size_t wbuf_cap;   /* records it holds */
+	uint64_t n_staged; /* records staged in wbuf (cfg.staged) */
+	uint8_t log_id[SL_STATE_LOG_ID_LEN]; /* zero: no commit log */
+	bool read_only;
 	uint64_t expired, wal_records, wal_flushes, replayed, torn_bytes;
+	uint64_t uncommitted, foreign, orphans, compactions;
+
+	pthread_mutex_t compact; /* one sl_state_compact at a time */
 };
 
 static inline uint64_t ld(const uint64_t *p)
@@ -285,21 +323,29 @@ static bool wal_reserve(struct worker *w)
 }
 
 /* Precondition: wal_reserve() returned true since the last wal_put (a
- * single producer: the space can only grow in between). */
+ * single producer: the space can only grow in between).  `delta` is the
+ * change (struct drec). */
 static void wal_put(struct worker *w, uint32_t type_len, uint32_t start,
-		    uint64_t k0, uint64_t k1, uint64_t word)
+		    uint64_t k0, uint64_t k1, uint64_t delta)
 {
-	struct rec *r;
+	struct drec *d;
 
 	if (!w->ring)
 		return;
-	r = &w->ring[w->head & w->mask];
-	r->type_len = type_len;
-	r->start = start;
-	r->k0 = k0;
-	r->k1 = k1;
-	r->word = word;
+	d = &w->ring[w->head & w->mask];
+	d->r.type_len = type_len;
+	d->r.start = start;
+	d->r.k0 = k0;
+	d->r.k1 = k1;
+	d->r.word = delta;
+	d->tag = w->tag;
 	__atomic_store_n(&w->head, w->head + 1, __ATOMIC_RELEASE);
+}
+
+void sl_state_tag(struct sl_state *st, unsigned worker, uint64_t tag)
+{
+	if (worker < st->cfg.n_workers)
+		st->w[worker].tag = tag;
 }
 
 /* --------------------------------------------------------- table access */
@@ -418,7 +464,8 @@ enum sl_state_rc sl_state_buyer_add(struct sl_state *st, unsigned worker,
 			break;
 	}
 	rcu_read_unlock();
-	wal_put(w, REC_BUYER, 0, buyer, 0, nw);
+	wal_put(w, REC_BUYER, 0, buyer, 0,
+		(uint64_t)year << MONEY_BITS | (uint64_t)amount);
 	*total = (sl_money_t)(nw & MONEY_MASK);
 	return SL_STATE_OK;
 }
@@ -464,8 +511,11 @@ enum sl_state_rc sl_state_window_add(struct sl_state *st, unsigned worker,
 	} while (!__atomic_compare_exchange_n(
 	    &e->word, &old, nw, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	rcu_read_unlock();
-	wal_put(w, REC_WINDOW | key->len_min << 8, key->start_min,
-		key->consignee[0], key->consignee[1], nw);
+	wal_put(
+	    w, REC_WINDOW | key->len_min << 8, key->start_min,
+	    key->consignee[0], key->consignee[1],
+	    UINT64_C(1) << MONEY_BITS |
+		((uint64_t)value > MONEY_MASK ? MONEY_MASK : (uint64_t)value));
 	*count = (uint32_t)c;
 	*total = (sl_money_t)v;
 	return SL_STATE_OK;
@@ -510,9 +560,38 @@ sl_money_t sl_state_buyer_total(struct sl_state *st, uint64_t buyer, int year)
 
 /* --------------------------------------------------------------- replay */
 
-/* Applies one record: max-merge (see the top of the file).  Control
+/* Word arithmetic shared by replay and compaction.  A buyer slot word
+ * and a buyer delta are both `year << 48 | amount`; composing them keeps
+ * the newest year and adds the amounts of that year (a stale slot restarts
+ * from zero, as in sl_state_buyer_add), which is associative and
+ * commutative: the order the deltas come in does not matter. */
+static uint64_t buyer_word_add(uint64_t s, uint64_t d)
+{
+	uint64_t sy = s >> MONEY_BITS, y = d >> MONEY_BITS, t;
+
+	if (sy < y || s == 0)
+		return d;
+	if (sy > y)
+		return s;
+	t = (s & MONEY_MASK) + (d & MONEY_MASK);
+	return y << MONEY_BITS | (t > MONEY_MASK ? MONEY_MASK : t);
+}
+
+/* Window words and deltas: `count << 48 | value`, added with saturation
+ * like sl_state_window_add does. */
+static uint64_t window_word_add(uint64_t s, uint64_t d)
+{
+	uint64_t c = (s >> MONEY_BITS) + (d >> MONEY_BITS);
+	uint64_t v = (s & MONEY_MASK) + (d & MONEY_MASK);
+
+	return (c > TAG_MAX ? TAG_MAX : c) << MONEY_BITS |
+	       (v > MONEY_MASK ? MONEY_MASK : v);
+}
+
+/* Applies one record: an absolute word (snapshot, old WAL) by taking the
+ * maximum, which is idempotent; a delta (WAL_DELTA) by adding it.  Control
  * plane, at open, before any worker runs. */
-static int apply(struct sl_state *st, const struct rec *r)
+static int apply(struct sl_state *st, const struct rec *r, bool delta)
 {
 	unsigned wi;
 	uint64_t *slot, s;
@@ -522,14 +601,18 @@ static int apply(struct sl_state *st, const struct rec *r)
 		uint64_t tag = r->word >> MONEY_BITS;
 		struct buyer *b;
 
+		if (!tag || tag > TAG_MAX)
+			return -EBADMSG;
 		wi = (unsigned)(r->k0 % st->cfg.n_workers);
 		b = buyer_get(st, &st->w[wi], r->k0);
 		if (!b)
 			return -ENOSPC;
 		slot = &b->slot[tag & 1];
 		s = ld(slot);
-		if (s >> MONEY_BITS < tag ||
-		    (s >> MONEY_BITS == tag && s < r->word))
+		if (delta)
+			st_relaxed(slot, buyer_word_add(s, r->word));
+		else if (s >> MONEY_BITS < tag ||
+			 (s >> MONEY_BITS == tag && s < r->word))
 			st_relaxed(slot, r->word);
 		if ((int32_t)tag > st->w[wi].max_year)
 			st->w[wi].max_year = (int32_t)tag;
@@ -548,13 +631,17 @@ static int apply(struct sl_state *st, const struct rec *r)
 		if (!e)
 			return -ENOSPC;
 		s = ld(&e->word);
-		c = s >> MONEY_BITS;
-		v = s & MONEY_MASK;
-		if (r->word >> MONEY_BITS > c)
-			c = r->word >> MONEY_BITS;
-		if ((r->word & MONEY_MASK) > v)
-			v = r->word & MONEY_MASK;
-		st_relaxed(&e->word, c << MONEY_BITS | v);
+		if (delta) {
+			st_relaxed(&e->word, window_word_add(s, r->word));
+		} else {
+			c = s >> MONEY_BITS;
+			v = s & MONEY_MASK;
+			if (r->word >> MONEY_BITS > c)
+				c = r->word >> MONEY_BITS;
+			if ((r->word & MONEY_MASK) > v)
+				v = r->word & MONEY_MASK;
+			st_relaxed(&e->word, c << MONEY_BITS | v);
+		}
 		if ((int64_t)k.start_min + k.len_min > st->w[wi].max_minute)
 			st->w[wi].max_minute = (int64_t)k.start_min + k.len_min;
 		break;
@@ -612,15 +699,26 @@ close_fd:
 	return rc;
 }
 
-/* Replays one file.  *good gets the length of the valid prefix.  Returns 0
- * when the whole file is valid, 1 when a torn tail follows *good, or a
+static bool id_zero(const uint8_t *id)
+{
+	static const uint8_t z[SL_STATE_LOG_ID_LEN];
+
+	return !memcmp(id, z, sizeof(z));
+}
+
+/* Replays one file: the snapshot (snapshot = true) or a WAL of either
+ * kind.  A delta WAL committed by the verdict log the state was opened
+ * with keeps only the records whose verdicts the log holds (tag <
+ * cfg.log_verdicts).  *good gets the length of the valid prefix.  Returns
+ * 0 when the whole file is valid, 1 when a torn tail follows *good, or a
  * negative errno (bad header, no memory for nodes). */
-static int replay_file(struct sl_state *st, const char *path, uint32_t kind,
+static int replay_file(struct sl_state *st, const char *path, bool snapshot,
 		       size_t *good)
 {
 	const struct fhdr *fh;
 	struct blk bh;
-	size_t len = 0, off;
+	size_t len = 0, off, hlen, rsize;
+	bool delta, filter = false;
 	char *buf = NULL;
 	int rc;
 
@@ -629,14 +727,46 @@ static int replay_file(struct sl_state *st, const char *path, uint32_t kind,
 	if (rc < 0)
 		return rc;
 	fh = (const struct fhdr *)buf;
-	if (len < sizeof(*fh) || memcmp(fh->magic, FILE_MAGIC, 8) ||
-	    fh->kind != kind || fh->rsize != sizeof(struct rec)) {
+	if (len < sizeof(*fh)) {
 		/* A WAL created but never written by a crash right after
 		 * open(2) is empty: treat as torn, not as foreign. */
-		rc = len < sizeof(*fh) && kind == 1 ? 1 : -EBADMSG;
+		rc = snapshot ? -EBADMSG : 1;
 		goto free_buf;
 	}
-	off = sizeof(*fh);
+	if (memcmp(fh->magic, FILE_MAGIC, 8) ||
+	    (snapshot && fh->kind != KIND_SNAP) ||
+	    (!snapshot && fh->kind != KIND_WAL_ABS &&
+	     fh->kind != KIND_WAL_DELTA)) {
+		rc = -EBADMSG;
+		goto free_buf;
+	}
+	delta = fh->kind == KIND_WAL_DELTA;
+	hlen = delta ? sizeof(struct whdr) : sizeof(struct fhdr);
+	rsize = delta ? sizeof(struct drec) : sizeof(struct rec);
+	if (fh->rsize != rsize) {
+		rc = -EBADMSG;
+		goto free_buf;
+	}
+	if (len < hlen) {
+		rc = 1;
+		goto free_buf;
+	}
+	if (delta) {
+		const struct whdr *wh = (const struct whdr *)buf;
+
+		if (!id_zero(wh->log_id) && !id_zero(st->log_id)) {
+			if (!memcmp(wh->log_id, st->log_id,
+				    SL_STATE_LOG_ID_LEN))
+				filter = true;
+			else
+				/* Committed by another log (the log was
+				 * replaced after a crash): nothing to check
+				 * the records against, so all of them count,
+				 * which can only hold more. */
+				st->foreign++;
+		}
+	}
+	off = hlen;
 	while (off < len) {
 		uint32_t i;
 
@@ -646,22 +776,26 @@ static int replay_file(struct sl_state *st, const char *path, uint32_t kind,
 		}
 		memcpy(&bh, buf + off, sizeof(bh));
 		if (bh.magic != BLK_MAGIC || bh.n == 0 ||
-		    (len - off - sizeof(bh)) / sizeof(struct rec) < bh.n ||
-		    XXH3_64bits(buf + off + sizeof(bh),
-				bh.n * sizeof(struct rec)) != bh.sum) {
+		    (len - off - sizeof(bh)) / rsize < bh.n ||
+		    XXH3_64bits(buf + off + sizeof(bh), bh.n * rsize) !=
+			bh.sum) {
 			rc = 1;
 			break;
 		}
 		for (i = 0; i < bh.n; i++) {
-			struct rec r;
+			struct drec d = {.tag = 0};
 
-			memcpy(&r, buf + off + sizeof(bh) + i * sizeof(r),
-			       sizeof(r));
-			rc = apply(st, &r);
+			memcpy(&d, buf + off + sizeof(bh) + i * rsize, rsize);
+			if (filter && d.tag >= st->cfg.log_verdicts) {
+				/* Its verdict never reached the log. */
+				st->uncommitted++;
+				continue;
+			}
+			rc = apply(st, &d.r, delta);
 			if (rc < 0)
 				goto free_buf;
 		}
-		off += sizeof(bh) + bh.n * sizeof(struct rec);
+		off += sizeof(bh) + bh.n * rsize;
 	}
 	*good = off;
 free_buf:
@@ -705,14 +839,16 @@ static void fhdr_init(struct fhdr *h, uint32_t kind)
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, FILE_MAGIC, 8);
 	h->kind = kind;
-	h->rsize = sizeof(struct rec);
+	h->rsize =
+	    kind == KIND_WAL_DELTA ? sizeof(struct drec) : sizeof(struct rec);
 }
 
-/* Creates WAL `gen` with its header.  Returns the fd or -errno. */
+/* Creates WAL `gen` with its header, naming the commit log.  Returns the
+ * fd or -errno. */
 static int wal_create(struct sl_state *st, uint64_t gen)
 {
 	char path[4096];
-	struct fhdr h;
+	struct whdr h;
 	int fd, rc;
 
 	path_of(path, sizeof(path), st->dir, "wal", gen, "");
@@ -720,7 +856,9 @@ static int wal_create(struct sl_state *st, uint64_t gen)
 		  0644);
 	if (fd < 0)
 		return -errno;
-	fhdr_init(&h, 1);
+	memset(&h, 0, sizeof(h));
+	fhdr_init(&h.h, KIND_WAL_DELTA);
+	memcpy(h.log_id, st->log_id, sizeof(h.log_id));
 	rc = write_all(fd, &h, sizeof(h));
 	if (rc == 0 && fdatasync(fd) < 0)
 		rc = -errno;
@@ -732,22 +870,29 @@ static int wal_create(struct sl_state *st, uint64_t gen)
 	return fd;
 }
 
+/* Writes one block: the records staged by sl_state_stage (cfg.staged), or
+ * else every record in the rings, tags as the workers set them. */
 static int flush_locked(struct sl_state *st)
 {
 	struct blk *bh = (struct blk *)st->wbuf;
-	struct rec *out = (struct rec *)(st->wbuf + sizeof(*bh));
+	struct drec *out = (struct drec *)(st->wbuf + sizeof(*bh));
 	uint64_t n = 0, i;
 	unsigned wi;
 	int rc;
 
-	if (!st->dir)
+	if (!st->dir || st->read_only)
 		return 0;
-	for (wi = 0; wi < st->cfg.n_workers; wi++) {
-		struct worker *w = &st->w[wi];
+	if (st->cfg.staged) {
+		n = st->n_staged;
+	} else {
+		for (wi = 0; wi < st->cfg.n_workers; wi++) {
+			struct worker *w = &st->w[wi];
 
-		w->flush_head = __atomic_load_n(&w->head, __ATOMIC_ACQUIRE);
-		for (i = w->tail; i < w->flush_head; i++)
-			out[n++] = w->ring[i & w->mask];
+			w->flush_head =
+			    __atomic_load_n(&w->head, __ATOMIC_ACQUIRE);
+			for (i = w->tail; i < w->flush_head; i++)
+				out[n++] = w->ring[i & w->mask];
+		}
 	}
 	if (n == 0)
 		return 0;
@@ -767,12 +912,58 @@ static int flush_locked(struct sl_state *st)
 	st->wal_size += sizeof(*bh) + n * sizeof(*out);
 	st->wal_records += n;
 	st->wal_flushes++;
+	if (st->cfg.staged) {
+		st->n_staged = 0;
+		return 0;
+	}
 	/* Only now may the workers reuse the slots, and only now are the
 	 * records durable. */
 	for (wi = 0; wi < st->cfg.n_workers; wi++)
 		__atomic_store_n(&st->w[wi].tail, st->w[wi].flush_head,
 				 __ATOMIC_RELEASE);
 	return 0;
+}
+
+int sl_state_stage(struct sl_state *st, unsigned worker, uint64_t tag,
+		   uint64_t ordinal)
+{
+	struct drec *out = (struct drec *)(st->wbuf + sizeof(struct blk));
+	struct worker *w;
+	uint64_t head, t;
+	int moved = 0;
+
+	if (!st->cfg.staged || worker >= st->cfg.n_workers)
+		return -EINVAL;
+	if (!st->dir)
+		return 0;
+	w = &st->w[worker];
+	pthread_mutex_lock(&st->ctl);
+	head = __atomic_load_n(&w->head, __ATOMIC_ACQUIRE);
+	/* Only the control plane moves tail; this thread is the consumer. */
+	t = w->tail;
+	while (t < head) {
+		const struct drec *d = &w->ring[t & w->mask];
+
+		if (d->tag > tag)
+			break; /* a later verdict's */
+		if (d->tag < tag) {
+			st->orphans++; /* its verdict was never logged */
+			t++;
+			continue;
+		}
+		if (st->n_staged == st->wbuf_cap) {
+			moved = -ENOSPC;
+			break;
+		}
+		out[st->n_staged] = *d;
+		out[st->n_staged].tag = ordinal;
+		st->n_staged++;
+		moved++;
+		t++;
+	}
+	__atomic_store_n(&w->tail, t, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&st->ctl);
+	return moved;
 }
 
 int sl_state_flush(struct sl_state *st)
@@ -905,7 +1096,48 @@ static void remove_old(struct sl_state *st, uint64_t keep)
 	closedir(d);
 }
 
-static int checkpoint_locked(struct sl_state *st, bool teardown)
+/* The expiry limits of a checkpoint or compaction: the newest window end
+ * (minutes CST) and year the workers have seen. */
+static void newest_seen(struct sl_state *st, int64_t *newest_min,
+			int *newest_year)
+{
+	unsigned wi;
+
+	*newest_min = 0;
+	*newest_year = 0;
+	for (wi = 0; wi < st->cfg.n_workers; wi++) {
+		int64_t m =
+		    __atomic_load_n(&st->w[wi].max_minute, __ATOMIC_RELAXED);
+		int y = __atomic_load_n(&st->w[wi].max_year, __ATOMIC_RELAXED);
+
+		*newest_min = m > *newest_min ? m : *newest_min;
+		*newest_year = y > *newest_year ? y : *newest_year;
+	}
+	if (*newest_min &&
+	    sl_cst_year(*newest_min * 60 - SL_CST_OFFSET_S) > *newest_year)
+		*newest_year = sl_cst_year(*newest_min * 60 - SL_CST_OFFSET_S);
+}
+
+static bool buyer_expired(uint64_t s0, uint64_t s1, int newest_year)
+{
+	int y0 = (int)(s0 >> MONEY_BITS), y1 = (int)(s1 >> MONEY_BITS);
+
+	return newest_year && y0 < newest_year - 1 && y1 < newest_year - 1;
+}
+
+static bool window_expired(uint32_t start, uint32_t len, int64_t newest_min,
+			   int64_t grace_min)
+{
+	return (int64_t)start + len + grace_min < newest_min;
+}
+
+enum cp_mode {
+	CP_SNAPSHOT, /* new WAL, snapshot of the live table, expiry */
+	CP_EXPIRE,   /* expiry in the live table only (compaction) */
+	CP_TEARDOWN, /* unlink everything (close) */
+};
+
+static int checkpoint_locked(struct sl_state *st, enum cp_mode mode)
 {
 	struct reclaim rc = {0};
 	struct cds_lfht_iter it;
@@ -913,30 +1145,21 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 	struct window *e;
 	struct rw out = {.fd = -1};
 	char tmp[4096] = "", path[4096];
-	int64_t newest_min = 0, grace_min;
-	int newest_year = 0, ret = 0;
+	int64_t newest_min, grace_min;
+	int newest_year, ret = 0;
 	uint64_t gen = st->gen + 1;
-	unsigned wi;
+	bool teardown = mode == CP_TEARDOWN;
+	bool write = mode == CP_SNAPSHOT && st->dir && !st->read_only;
 
-	if (!teardown) {
+	if (mode == CP_SNAPSHOT && !st->read_only) {
 		ret = flush_locked(st);
 		if (ret < 0)
 			return ret;
 	}
-	for (wi = 0; wi < st->cfg.n_workers; wi++) {
-		int64_t m =
-		    __atomic_load_n(&st->w[wi].max_minute, __ATOMIC_RELAXED);
-		int y = __atomic_load_n(&st->w[wi].max_year, __ATOMIC_RELAXED);
-
-		newest_min = m > newest_min ? m : newest_min;
-		newest_year = y > newest_year ? y : newest_year;
-	}
-	if (newest_min &&
-	    sl_cst_year(newest_min * 60 - SL_CST_OFFSET_S) > newest_year)
-		newest_year = sl_cst_year(newest_min * 60 - SL_CST_OFFSET_S);
+	newest_seen(st, &newest_min, &newest_year);
 	grace_min = st->cfg.window_grace_s / 60;
 
-	if (st->dir && !teardown) {
+	if (write) {
 		int fd = wal_create(st, gen);
 
 		if (fd < 0)
@@ -946,7 +1169,8 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 		if (st->wal_fd >= 0)
 			close(st->wal_fd);
 		st->wal_fd = fd;
-		st->wal_size = sizeof(struct fhdr);
+		st->wal_size = sizeof(struct whdr);
+		st->gen = gen; /* never reuse (O_TRUNC) a WAL in use */
 		path_of(tmp, sizeof(tmp), st->dir, "snap", gen, ".tmp");
 		out.fd =
 		    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -960,7 +1184,7 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 		{
 			struct fhdr h;
 
-			fhdr_init(&h, 2);
+			fhdr_init(&h, KIND_SNAP);
 			out.err = write_all(out.fd, &h, sizeof(h));
 		}
 	}
@@ -968,13 +1192,12 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 	rcu_read_lock();
 	cds_lfht_for_each_entry (st->buyers, &it, b, node) {
 		uint64_t s0 = ld(&b->slot[0]), s1 = ld(&b->slot[1]);
-		int y0 = (int)(s0 >> MONEY_BITS), y1 = (int)(s1 >> MONEY_BITS);
-		bool old = y0 < newest_year - 1 && y1 < newest_year - 1;
 
-		if (teardown || (newest_year && old)) {
+		if (teardown || buyer_expired(s0, s1, newest_year)) {
 			if (cds_lfht_del(st->buyers, &b->node) == 0) {
 				if (!teardown)
-					st->expired++;
+					__atomic_fetch_add(&st->expired, 1,
+							   __ATOMIC_RELAXED);
 				if (reclaim_add(&rc, b) < 0)
 					ret = -ENOMEM;
 			}
@@ -997,10 +1220,12 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 		struct rec r = {REC_WINDOW | len << 8, start, ld(&e->c0),
 				ld(&e->c1), ld(&e->word)};
 
-		if (teardown || (int64_t)start + len + grace_min < newest_min) {
+		if (teardown ||
+		    window_expired(start, len, newest_min, grace_min)) {
 			if (cds_lfht_del(st->windows, &e->node) == 0) {
 				if (!teardown)
-					st->expired++;
+					__atomic_fetch_add(&st->expired, 1,
+							   __ATOMIC_RELAXED);
 				if (reclaim_add(&rc, e) < 0)
 					ret = -ENOMEM;
 			}
@@ -1010,7 +1235,7 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 	}
 	rcu_read_unlock();
 
-	if (st->dir && !teardown) {
+	if (write) {
 		rw_flush(&out);
 		if (!out.err && fsync(out.fd) < 0)
 			out.err = -errno;
@@ -1024,14 +1249,14 @@ static int checkpoint_locked(struct sl_state *st, bool teardown)
 			goto close_out;
 		}
 		(void)fsync_dir(st->dir);
-		st->gen = gen;
+		st->snap_gen = gen;
 		remove_old(st, gen);
 	}
 close_out:
 	if (out.fd >= 0)
 		close(out.fd);
 	free(out.buf);
-	if (ret < 0 && st->dir && !teardown)
+	if (ret < 0 && write)
 		unlink(tmp);
 	if (teardown)
 		free(rc.p); /* the pools are unmapped whole */
@@ -1044,9 +1269,395 @@ int sl_state_checkpoint(struct sl_state *st)
 {
 	int rc;
 
+	pthread_mutex_lock(&st->compact);
 	pthread_mutex_lock(&st->ctl);
-	rc = checkpoint_locked(st, false);
+	rc = checkpoint_locked(st, CP_SNAPSHOT);
 	pthread_mutex_unlock(&st->ctl);
+	pthread_mutex_unlock(&st->compact);
+	return rc;
+}
+
+/* ------------------------------------------------------ rotate, compact */
+
+int sl_state_rotate(struct sl_state *st)
+{
+	int fd, rc = 0;
+
+	if (!st->dir || st->read_only)
+		return 0;
+	pthread_mutex_lock(&st->ctl);
+	if (st->n_staged) {
+		rc = -EBUSY; /* staged records belong in the old WAL */
+		goto unlock;
+	}
+	fd = wal_create(st, st->gen + 1);
+	if (fd < 0) {
+		rc = fd;
+		goto unlock;
+	}
+	if (st->wal_fd >= 0)
+		close(st->wal_fd);
+	st->wal_fd = fd;
+	st->wal_size = sizeof(struct whdr);
+	st->gen++;
+	(void)fsync_dir(st->dir);
+unlock:
+	pthread_mutex_unlock(&st->ctl);
+	return rc;
+}
+
+uint64_t sl_state_wal_bytes(struct sl_state *st)
+{
+	uint64_t n;
+
+	if (!st->dir)
+		return 0;
+	pthread_mutex_lock(&st->ctl);
+	n = st->wal_size;
+	pthread_mutex_unlock(&st->ctl);
+	return n;
+}
+
+/* One key's words while folding files: a buyer (both slots, by year
+ * parity) or a window. */
+struct unit {
+	struct rec r;	  /* key fields; for a window, r.word is its word */
+	uint64_t slot[2]; /* buyer slot words */
+	bool used;	  /* merged with a snapshot record already */
+};
+
+/* The closed WALs' deltas composed per key: open addressing over units
+ * (r.type_len == 0: empty).  Control plane (compaction). */
+struct agg {
+	struct unit *u;
+	size_t cap, n;
+};
+
+static uint64_t unit_hash(const struct rec *r)
+{
+	uint64_t b[4] = {r->type_len, r->start, r->k0, r->k1};
+
+	if ((r->type_len & 0xff) == REC_BUYER)
+		b[0] = REC_BUYER, b[1] = 0, b[3] = 0;
+	return XXH3_64bits(b, sizeof(b));
+}
+
+static bool unit_same(const struct rec *a, const struct rec *b)
+{
+	if ((a->type_len & 0xff) != (b->type_len & 0xff) || a->k0 != b->k0)
+		return false;
+	if ((a->type_len & 0xff) == REC_BUYER)
+		return true;
+	return a->type_len == b->type_len && a->start == b->start &&
+	       a->k1 == b->k1;
+}
+
+static struct unit *agg_find(struct agg *g, const struct rec *r, bool insert)
+{
+	size_t i;
+
+	if (insert && (g->n + 1) * 2 > g->cap) {
+		struct agg ng = {.cap = g->cap ? g->cap * 2 : 4096};
+		size_t j;
+
+		ng.u = calloc(ng.cap, sizeof(*ng.u));
+		if (!ng.u)
+			return NULL;
+		for (j = 0; j < g->cap; j++) {
+			if (!g->u[j].r.type_len)
+				continue;
+			i = unit_hash(&g->u[j].r) & (ng.cap - 1);
+			while (ng.u[i].r.type_len)
+				i = (i + 1) & (ng.cap - 1);
+			ng.u[i] = g->u[j];
+		}
+		ng.n = g->n;
+		free(g->u);
+		*g = ng;
+	}
+	if (!g->cap)
+		return NULL;
+	i = unit_hash(r) & (g->cap - 1);
+	while (g->u[i].r.type_len) {
+		if (unit_same(&g->u[i].r, r))
+			return &g->u[i];
+		i = (i + 1) & (g->cap - 1);
+	}
+	if (!insert)
+		return NULL;
+	memset(&g->u[i], 0, sizeof(g->u[i]));
+	g->u[i].r = *r;
+	g->u[i].r.word = 0;
+	if ((r->type_len & 0xff) == REC_BUYER)
+		g->u[i].r.type_len = REC_BUYER, g->u[i].r.start = 0,
+		g->u[i].r.k1 = 0;
+	g->n++;
+	return &g->u[i];
+}
+
+/* Folds a word into a unit: deltas compose (WAL), snapshot words start
+ * from an empty unit and compose the same way (a snapshot holds each slot
+ * or window once). */
+static void unit_add(struct unit *u, const struct rec *r)
+{
+	if ((r->type_len & 0xff) == REC_BUYER) {
+		unsigned p = (unsigned)(r->word >> MONEY_BITS) & 1;
+
+		u->slot[p] = buyer_word_add(u->slot[p], r->word);
+	} else {
+		u->r.word = window_word_add(u->r.word, r->word);
+	}
+}
+
+/* Reads the records of a closed delta WAL into g.  A torn tail (there
+ * should be none: the file was closed whole) ends the file.  Returns 0 or
+ * -errno. */
+static int agg_load_wal(struct agg *g, const char *path)
+{
+	const struct whdr *wh;
+	struct blk bh;
+	size_t len = 0, off;
+	char *buf = NULL;
+	int rc;
+
+	rc = slurp(path, &buf, &len);
+	if (rc < 0)
+		return rc == -ENOENT ? 0 : rc;
+	wh = (const struct whdr *)buf;
+	if (len < sizeof(*wh) || memcmp(wh->h.magic, FILE_MAGIC, 8) ||
+	    wh->h.kind != KIND_WAL_DELTA ||
+	    wh->h.rsize != sizeof(struct drec)) {
+		rc = -EBADMSG;
+		goto free_buf;
+	}
+	for (off = sizeof(*wh); len - off >= sizeof(bh);) {
+		uint32_t i;
+
+		memcpy(&bh, buf + off, sizeof(bh));
+		if (bh.magic != BLK_MAGIC || bh.n == 0 ||
+		    (len - off - sizeof(bh)) / sizeof(struct drec) < bh.n ||
+		    XXH3_64bits(buf + off + sizeof(bh),
+				bh.n * sizeof(struct drec)) != bh.sum)
+			break;
+		for (i = 0; i < bh.n; i++) {
+			struct drec d;
+			struct unit *u;
+
+			memcpy(&d, buf + off + sizeof(bh) + i * sizeof(d),
+			       sizeof(d));
+			if ((d.r.type_len & 0xff) != REC_BUYER &&
+			    ((d.r.type_len & 0xff) != REC_WINDOW ||
+			     !(d.r.type_len >> 8))) {
+				rc = -EBADMSG;
+				goto free_buf;
+			}
+			u = agg_find(g, &d.r, true);
+			if (!u) {
+				rc = -ENOMEM;
+				goto free_buf;
+			}
+			unit_add(u, &d.r);
+		}
+		off += sizeof(bh) + bh.n * sizeof(struct drec);
+	}
+free_buf:
+	free(buf);
+	return rc;
+}
+
+/* Writes a unit's records, unless expired.  Returns true when written. */
+static bool unit_emit(struct rw *out, const struct unit *u, int64_t newest_min,
+		      int newest_year, int64_t grace_min)
+{
+	if ((u->r.type_len & 0xff) == REC_BUYER) {
+		struct rec r = {REC_BUYER, 0, u->r.k0, 0, 0};
+		unsigned p;
+
+		if (buyer_expired(u->slot[0], u->slot[1], newest_year))
+			return false;
+		for (p = 0; p < 2; p++) {
+			if (!u->slot[p])
+				continue;
+			r.word = u->slot[p];
+			rw_put(out, &r);
+		}
+		return true;
+	}
+	if (window_expired(u->r.start, u->r.type_len >> 8, newest_min,
+			   grace_min))
+		return false;
+	rw_put(out, &u->r);
+	return true;
+}
+
+/* Streams snapshot `path`, one unit at a time (a buyer's two slot records
+ * are next to each other), folding in the matching WAL units.  Returns 0
+ * or -errno. */
+static int fold_snapshot(const char *path, struct agg *g, struct rw *out,
+			 int64_t newest_min, int newest_year, int64_t grace_min,
+			 uint64_t *expired)
+{
+	struct fhdr fh;
+	struct blk bh;
+	struct rec *recs;
+	struct unit cur;
+	bool have = false;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	recs = malloc(SNAP_BLOCK * sizeof(*recs));
+	if (!recs) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (read(fd, &fh, sizeof(fh)) != (ssize_t)sizeof(fh) ||
+	    memcmp(fh.magic, FILE_MAGIC, 8) || fh.kind != KIND_SNAP ||
+	    fh.rsize != sizeof(struct rec)) {
+		rc = -EBADMSG;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, &bh, sizeof(bh));
+		uint32_t i;
+
+		if (n == 0)
+			break;
+		if (n != (ssize_t)sizeof(bh) || bh.magic != BLK_MAGIC ||
+		    bh.n == 0 || bh.n > SNAP_BLOCK ||
+		    read(fd, recs, bh.n * sizeof(*recs)) !=
+			(ssize_t)(bh.n * sizeof(*recs)) ||
+		    XXH3_64bits(recs, bh.n * sizeof(*recs)) != bh.sum) {
+			rc = -EBADMSG; /* a damaged snapshot: keep it all */
+			goto out;
+		}
+		for (i = 0; i < bh.n; i++) {
+			const struct rec *r = &recs[i];
+
+			if ((r->type_len & 0xff) != REC_BUYER &&
+			    (r->type_len & 0xff) != REC_WINDOW) {
+				rc = -EBADMSG;
+				goto out;
+			}
+			if (have && !unit_same(&cur.r, r)) {
+				if (!unit_emit(out, &cur, newest_min,
+					       newest_year, grace_min))
+					(*expired)++;
+				have = false;
+			}
+			if (!have) {
+				struct unit *u = agg_find(g, r, false);
+
+				memset(&cur, 0, sizeof(cur));
+				cur.r = *r;
+				cur.r.word = 0;
+				if (u) { /* the WAL's changes to it */
+					cur.slot[0] = u->slot[0];
+					cur.slot[1] = u->slot[1];
+					cur.r.word = u->r.word;
+					u->used = true;
+				}
+				have = true;
+			}
+			unit_add(&cur, r);
+		}
+	}
+	if (have && !unit_emit(out, &cur, newest_min, newest_year, grace_min))
+		(*expired)++;
+out:
+	free(recs);
+	close(fd);
+	return rc;
+}
+
+int sl_state_compact(struct sl_state *st)
+{
+	struct agg g = {0};
+	struct rw out = {.fd = -1};
+	char path[4096], tmp[4096];
+	uint64_t gen, snap, i, expired = 0;
+	int64_t newest_min, grace_min;
+	int newest_year, rc = 0;
+	size_t k;
+
+	if (!st->dir || st->read_only)
+		return 0;
+	pthread_mutex_lock(&st->compact);
+	pthread_mutex_lock(&st->ctl);
+	gen = st->gen; /* the WAL being written; the ones before are closed */
+	snap = st->snap_gen;
+	pthread_mutex_unlock(&st->ctl);
+	if (gen <= snap)
+		goto unlock; /* nothing closed since the last snapshot */
+
+	for (i = snap; i < gen && rc == 0; i++) {
+		path_of(path, sizeof(path), st->dir, "wal", i, "");
+		rc = agg_load_wal(&g, path);
+	}
+	if (rc < 0)
+		goto free_agg;
+	newest_seen(st, &newest_min, &newest_year);
+	grace_min = st->cfg.window_grace_s / 60;
+
+	path_of(tmp, sizeof(tmp), st->dir, "snap", gen, ".tmp");
+	out.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out.buf = malloc(sizeof(struct blk) + SNAP_BLOCK * sizeof(struct rec));
+	if (out.fd < 0 || !out.buf) {
+		rc = out.fd < 0 ? -errno : -ENOMEM;
+		goto close_out;
+	}
+	out.r = (struct rec *)(out.buf + sizeof(struct blk));
+	{
+		struct fhdr h;
+
+		fhdr_init(&h, KIND_SNAP);
+		out.err = write_all(out.fd, &h, sizeof(h));
+	}
+	path_of(path, sizeof(path), st->dir, "snap", snap, "");
+	rc = fold_snapshot(path, &g, &out, newest_min, newest_year, grace_min,
+			   &expired);
+	if (rc < 0)
+		goto close_out;
+	for (k = 0; k < g.cap; k++) /* keys the snapshot did not have */
+		if (g.u[k].r.type_len && !g.u[k].used &&
+		    !unit_emit(&out, &g.u[k], newest_min, newest_year,
+			       grace_min))
+			expired++;
+	rw_flush(&out);
+	if (!out.err && fsync(out.fd) < 0)
+		out.err = -errno;
+	if (out.err) {
+		rc = out.err;
+		goto close_out;
+	}
+	path_of(path, sizeof(path), st->dir, "snap", gen, "");
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		goto close_out;
+	}
+	(void)fsync_dir(st->dir);
+	pthread_mutex_lock(&st->ctl);
+	st->snap_gen = gen;
+	st->compactions++;
+	remove_old(st, gen); /* snapshot `snap`, WALs snap..gen-1 */
+	pthread_mutex_unlock(&st->ctl);
+close_out:
+	if (out.fd >= 0)
+		close(out.fd);
+	free(out.buf);
+	if (rc < 0)
+		unlink(tmp);
+free_agg:
+	free(g.u);
+	if (rc == 0) {
+		/* The same expiry in the live table, so that the pools give
+		 * nodes back.  Not under ctl: its grace period waits for the
+		 * workers, which may wait for the thread that needs ctl. */
+		rc = checkpoint_locked(st, CP_EXPIRE);
+	}
+unlock:
+	pthread_mutex_unlock(&st->compact);
 	return rc;
 }
 
@@ -1104,9 +1715,10 @@ static int recover(struct sl_state *st, char *err, size_t errlen)
 	if (n_wals) /* qsort(NULL, 0, ...) is undefined (UBSan) */
 		qsort(wals, n_wals, sizeof(*wals), cmp_u64);
 	st->gen = have_snap ? snap : 0;
+	st->snap_gen = st->gen;
 	if (have_snap) {
 		path_of(path, sizeof(path), st->dir, "snap", snap, "");
-		rc = replay_file(st, path, 2, &good);
+		rc = replay_file(st, path, true, &good);
 		if (rc != 0) {
 			snprintf(err, errlen, "%s: %s", path,
 				 rc == -ENOSPC ? "more entries than the pools "
@@ -1121,7 +1733,7 @@ static int recover(struct sl_state *st, char *err, size_t errlen)
 		if (have_snap && wals[i] < snap)
 			continue;
 		path_of(path, sizeof(path), st->dir, "wal", wals[i], "");
-		rc = replay_file(st, path, 1, &good);
+		rc = replay_file(st, path, false, &good);
 		if (rc < 0) {
 			snprintf(err, errlen, "%s: %s", path,
 				 rc == -ENOSPC ? "more entries than the pools "
@@ -1134,7 +1746,8 @@ static int recover(struct sl_state *st, char *err, size_t errlen)
 
 			if (stat(path, &sb) == 0 && (uint64_t)sb.st_size > good)
 				st->torn_bytes += (uint64_t)sb.st_size - good;
-			if (good && truncate(path, (off_t)good) < 0) {
+			if (good && !st->read_only &&
+			    truncate(path, (off_t)good) < 0) {
 				rc = -errno;
 				snprintf(err, errlen, "%s: %s", path,
 					 strerror(errno));
@@ -1168,17 +1781,21 @@ static int lock_dir(struct sl_state *st, char *err, size_t errlen)
 {
 	char path[4096];
 
-	if (mkdir(st->dir, 0755) < 0 && errno != EEXIST) {
+	if (!st->read_only && mkdir(st->dir, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", st->dir, strerror(errno));
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/LOCK", st->dir);
-	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	st->lock_fd = st->read_only
+			  ? open(path, O_RDONLY | O_CLOEXEC)
+			  : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (st->lock_fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	/* Readers share the lock; a writer (the engine) excludes them. */
+	if (flock(st->lock_fd, (st->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) <
+	    0) {
 		snprintf(err, errlen,
 			 "%s: state directory is in use by another process",
 			 st->dir);
@@ -1211,7 +1828,11 @@ struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
 	if (!st->cfg.window_grace_s)
 		st->cfg.window_grace_s = 2 * 86400;
 	st->lock_fd = st->wal_fd = -1;
+	st->read_only = cfg->read_only && cfg->dir;
+	if (cfg->log_id)
+		memcpy(st->log_id, cfg->log_id, sizeof(st->log_id));
 	pthread_mutex_init(&st->ctl, NULL);
+	pthread_mutex_init(&st->compact, NULL);
 	st->w = aligned_alloc(64, cfg->n_workers * sizeof(*st->w));
 	if (!st->w)
 		goto free_st;
@@ -1255,14 +1876,13 @@ struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
 		return st;
 
 	st->dir = strdup(cfg->dir);
-	st->wbuf_cap = sizeof(struct blk) + (size_t)cfg->wal_ring *
-						cfg->n_workers *
-						sizeof(struct rec);
-	st->wbuf = malloc(st->wbuf_cap);
+	st->wbuf_cap = (size_t)cfg->wal_ring * cfg->n_workers;
+	st->wbuf =
+	    malloc(sizeof(struct blk) + st->wbuf_cap * sizeof(struct drec));
 	if (!st->dir || !st->wbuf)
 		goto nomem_tables;
 	for (wi = 0; wi < cfg->n_workers; wi++) {
-		st->w[wi].ring = calloc(cfg->wal_ring, sizeof(struct rec));
+		st->w[wi].ring = calloc(cfg->wal_ring, sizeof(struct drec));
 		st->w[wi].mask = cfg->wal_ring - 1;
 		if (!st->w[wi].ring)
 			goto nomem_tables;
@@ -1271,7 +1891,9 @@ struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
 		goto close_st;
 	if (recover(st, err, errlen) < 0)
 		goto close_st;
-	rc = checkpoint_locked(st, false);
+	if (st->read_only)
+		return st;
+	rc = checkpoint_locked(st, CP_SNAPSHOT);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot write a snapshot: %s",
 			 st->dir, strerror(-rc));
@@ -1312,14 +1934,15 @@ int sl_state_close(struct sl_state *st)
 
 	if (!st)
 		return 0;
+	pthread_mutex_lock(&st->compact); /* none may be running */
 	pthread_mutex_lock(&st->ctl);
-	if (st->dir)
-		rc = checkpoint_locked(st, false);
+	if (st->dir && !st->read_only)
+		rc = checkpoint_locked(st, CP_SNAPSHOT);
 	/* Empty the tables (cds_lfht_destroy refuses a non-empty one) while
 	 * still online, then go offline so destroy can wait for a resize
 	 * in progress. */
 	if (st->buyers && st->windows)
-		(void)checkpoint_locked(st, true);
+		(void)checkpoint_locked(st, CP_TEARDOWN);
 	online = rcu_read_ongoing();
 	if (online)
 		rcu_thread_offline();
@@ -1329,6 +1952,8 @@ int sl_state_close(struct sl_state *st)
 		rcu_thread_online();
 	pthread_mutex_unlock(&st->ctl);
 	pthread_mutex_destroy(&st->ctl);
+	pthread_mutex_unlock(&st->compact);
+	pthread_mutex_destroy(&st->compact);
 	if (st->wal_fd >= 0)
 		close(st->wal_fd);
 	if (st->lock_fd >= 0)
@@ -1361,11 +1986,59 @@ void sl_state_stats(const struct sl_state *st, struct sl_state_stats *out)
 		out->too_old += ld(&w->too_old);
 		out->over_limit += ld(&w->over_limit);
 	}
-	out->expired = st->expired;
+	out->expired = __atomic_load_n(&st->expired, __ATOMIC_RELAXED);
 	out->wal_records = st->wal_records;
 	out->wal_flushes = st->wal_flushes;
 	out->replayed = st->replayed;
 	out->torn_bytes = st->torn_bytes;
+	out->uncommitted = st->uncommitted;
+	out->foreign = st->foreign;
+	out->orphans = st->orphans;
+	out->compactions = st->compactions;
+}
+
+int sl_state_foreach(struct sl_state *st,
+		     int (*fn)(void *ctx, const struct sl_state_entry *e),
+		     void *ctx)
+{
+	struct cds_lfht_iter it;
+	struct buyer *b;
+	struct window *w;
+	int rc = 0;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry (st->buyers, &it, b, node) {
+		struct sl_state_entry e = {.window = false,
+					   .buyer = ld(&b->key)};
+		unsigned p;
+
+		for (p = 0; p < 2; p++) {
+			uint64_t s = ld(&b->slot[p]);
+
+			e.year[p] = (int)(s >> MONEY_BITS);
+			e.total[p] = (sl_money_t)(s & MONEY_MASK);
+		}
+		rc = fn(ctx, &e);
+		if (rc)
+			goto out;
+	}
+	cds_lfht_for_each_entry (st->windows, &it, w, node) {
+		uint64_t word = ld(&w->word);
+		struct sl_state_entry e = {
+		    .window = true,
+		    .key = {{ld(&w->c0), ld(&w->c1)},
+			    __atomic_load_n(&w->start, __ATOMIC_RELAXED),
+			    __atomic_load_n(&w->len, __ATOMIC_RELAXED)},
+		    .count = (uint32_t)(word >> MONEY_BITS),
+		    .value = (sl_money_t)(word & MONEY_MASK)};
+
+		rc = fn(ctx, &e);
+		if (rc)
+			goto out;
+	}
+out:
+	rcu_read_unlock();
+	return rc;
 }
 
 const char *sl_state_rc_name(enum sl_state_rc rc)

@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include <sluice/decl.h>
 
@@ -77,6 +78,11 @@ struct sl_vlog {
 	bool dirty;	       /* written since the last fdatasync */
 	bool failed;	       /* fdatasync failed: refuse everything */
 	int err;	       /* last error, 0 or -errno */
+
+	int (*pre_commit)(void *ctx); /* sl_vlog_set_pre_commit */
+	void *pre_commit_ctx;
+	uint8_t id[SL_VLOG_DIGEST_MAX]; /* h of the header record */
+	bool have_id;
 
 	time_t ts_sec;		    /* second ts[] was formatted for */
 	char ts[SL__VLOG_TIME_LEN]; /* logged_at of this second */
@@ -582,6 +588,15 @@ int sl_vlog_commit(struct sl_vlog *log)
 
 	if (log->failed)
 		return log->err;
+	if (log->len && log->pre_commit) {
+		int rc = log->pre_commit(log->pre_commit_ctx);
+
+		if (rc < 0) {
+			log->err = rc;
+			log->st.write_errors++;
+			return rc;
+		}
+	}
 	while (off < log->len) {
 		w = write(log->fd, log->buf + off, log->len - off);
 		if (w < 0) {
@@ -655,6 +670,23 @@ int sl_vlog_checkpoint(struct sl_vlog *log)
 	return rc < 0 ? rc : sl_vlog_commit(log);
 }
 
+void sl_vlog_set_pre_commit(struct sl_vlog *log, int (*fn)(void *ctx),
+			    void *ctx)
+{
+	log->pre_commit = fn;
+	log->pre_commit_ctx = ctx;
+}
+
+size_t sl_vlog_id(const struct sl_vlog *log, uint8_t *out, size_t n)
+{
+	if (!log->have_id)
+		return 0;
+	if (n > log->dlen)
+		n = log->dlen;
+	memcpy(out, log->id, n);
+	return n;
+}
+
 int sl_vlog_error(const struct sl_vlog *log)
 {
 	return log->err;
@@ -713,11 +745,41 @@ static bool torn_header(int fd)
 	return n > 0 && memcmp(b, hdr, (size_t)n) == 0;
 }
 
+/* The open-time visitor: takes the log's identity from its header, then
+ * hands every line to the caller's visitor (config open_visit). */
+static int open_visit(void *ctx, const struct sl_vlog_rec *rec)
+{
+	struct sl_vlog *log = ctx;
+	static const char key[] = ",\"h\":\"";
+	size_t hl = 2 * (size_t)log->dlen, i;
+
+	if (rec->lineno == 1 && rec->verified &&
+	    rec->kind == SL_VLOG_REC_HEADER &&
+	    rec->len > hl + sizeof(key) + 1 &&
+	    !memcmp(rec->line + rec->len - hl - 2 - (sizeof(key) - 1), key,
+		    sizeof(key) - 1)) {
+		const char *hex = rec->line + rec->len - hl - 2;
+
+		for (i = 0; i < log->dlen; i++) {
+			unsigned v;
+
+			if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+				break;
+			log->id[i] = (uint8_t)v;
+		}
+		log->have_id = i == log->dlen;
+	}
+	return log->cfg.open_visit
+		   ? log->cfg.open_visit(log->cfg.open_visit_ctx, rec)
+		   : 0;
+}
+
 /* Verifies the existing file and continues its chain.  -errno with err. */
 static int resume(struct sl_vlog *log, char *err, size_t errlen)
 {
 	struct sl_vlog_keyring *kr = sl_vlog_keyring_new();
-	struct sl_vlog_verify_opts o = {.unknown_key_ok = true};
+	struct sl_vlog_verify_opts o = {
+	    .unknown_key_ok = true, .visit = open_visit, .ctx = log};
 	struct sl_vlog_report rep;
 	off_t cut;
 	int rc;
@@ -740,6 +802,11 @@ static int resume(struct sl_vlog *log, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read %s: %s", log->path,
 			 strerror(-rc));
 		return rc;
+	}
+	if (rc > 0) {
+		snprintf(err, errlen, "%s: the caller refused the log (%d)",
+			 log->path, rc);
+		return -ECANCELED;
 	}
 	switch (rep.status) {
 	case SL_VLOG_OK:
@@ -887,11 +954,25 @@ struct sl_vlog *sl_vlog_open(const struct sl_vlog_config *c, char *err,
 		for (char *h = host; *h; h++) /* keep the JSON plain */
 			if (*h == '"' || *h == '\\' || (unsigned char)*h < 32)
 				*h = '_';
+		/* A random nonce makes every log's header, so its hash (the
+		 * log's identity, sl_vlog_id), unique: two logs created in
+		 * the same second on one host still differ, and a state
+		 * directory never mistakes one for the other. */
+		uint8_t nonce[8];
+		char nhex[2 * sizeof(nonce) + 1];
+
+		if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+			snprintf(err, errlen, "no random bytes from OpenSSL");
+			goto fail;
+		}
+		sl_vlog_hex(nonce, sizeof(nonce), nhex);
 		rc = add_meta(
 		    log,
 		    "{\"vlog\":\"header\",\"version\":1,\"hash\":\"%s\","
-		    "\"created\":\"%s\",\"host\":\"%s\"}",
-		    sl_vlog_hash_name(c->hash), now_stamp(log), host);
+		    "\"created\":\"%s\",\"host\":\"%s\",\"nonce\":\"%s\"}",
+		    sl_vlog_hash_name(c->hash), now_stamp(log), host, nhex);
+		memcpy(log->id, log->head, log->dlen);
+		log->have_id = rc == 0;
 	} else {
 		rc = add_meta(log,
 			      "{\"vlog\":\"resume\",\"time\":\"%s\",\"cut_"

@@ -24,6 +24,9 @@
 #include <cjson/cJSON.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <urcu-qsbr.h>
+
+#include <sluice/state.h>
 
 #include "engine.h"
 #include "metrics.h"
@@ -206,6 +209,29 @@ static uint64_t rx_total(struct sl_engine *e)
 	return n;
 }
 
+/* The log thread started a new state WAL: fold the closed ones into a
+ * snapshot, off the log thread (docs/state.md, "Compaction").  The walk
+ * that expires live entries needs a registered QSBR reader, which this
+ * thread is only meanwhile, so that reloads' grace periods never wait
+ * for it. */
+static void compact_state(struct sl_engine *e)
+{
+	uint64_t req = __atomic_load_n(&e->compact_req, __ATOMIC_ACQUIRE);
+	int rc;
+
+	if (req == e->compact_done || !e->state)
+		return;
+	rcu_register_thread();
+	rc = sl_state_compact(e->state);
+	rcu_unregister_thread();
+	if (rc < 0)
+		fprintf(stderr,
+			"sluice run: state compaction failed (%s); the WALs "
+			"stay and the next one retries\n",
+			strerror(-rc));
+	e->compact_done = req;
+}
+
 static void *ctl_main(void *arg)
 {
 	struct sl_engine *e = arg;
@@ -234,6 +260,7 @@ static void *ctl_main(void *arg)
 			hup_seen = sig_hup;
 			do_reload(e, "SIGHUP", NULL);
 		}
+		compact_state(e);
 		if (e->opt.until_idle_ms >= 0 && !e->quit) {
 			uint64_t rx = rx_total(e), now = rte_get_timer_cycles();
 

@@ -42,6 +42,15 @@
 #define SL_TX_PENDING_MAX 64	/* verdict datagrams held before a flush */
 #define SL_LINEAR_MAX	  65536 /* a multi-segment frame is copied here */
 #define SL_MBUF_DATAROOM  (RTE_PKTMBUF_HEADROOM + 9216)
+#define SL_HELD_MAX	  16384 /* verdict datagrams held per worker */
+
+/* A verdict datagram waiting for its verdicts' commit. */
+struct sl_held {
+	struct rte_mbuf *m;
+	uint64_t ticket; /* worker's msgs count that must be committed */
+	uint32_t nv;	 /* verdicts in it */
+	uint16_t q;	 /* index of the txq it leaves by */
+};
 
 /* A log ring element.  The ring is single-producer (the worker) and
  * single-consumer (the log thread); `m` holds one mbuf reference that the
@@ -69,6 +78,9 @@ struct sl_logmsg {
 	uint8_t reason;	 /* wire class or error code */
 	uint16_t worker; /* producing worker */
 	uint16_t port;	 /* input port */
+	uint32_t nv;	 /* VERDICTS: verdicts in the datagram */
+	uint64_t vno;	 /* VERDICTS: the worker's number of the first one
+			    (the tag of its state changes, state.h) */
 };
 
 /* Per-worker counters.  Written only by the worker, which publishes a copy
@@ -94,8 +106,11 @@ struct sl_counters {
 	uint64_t mbuf_stalls;		      /* TX pool empty: waited */
 	uint64_t unlogged;		      /* verdicts neither sent nor
 						 logged (must stay 0) */
-	uint64_t loops;			      /* main loop iterations */
-	uint64_t busy_loops;		      /* loops that received */
+	uint64_t replayed;    /* declarations sent again after a restart,
+				 answered with their logged verdict */
+	uint64_t held_waits;  /* held-datagram queue full: waited */
+	uint64_t loops;	      /* main loop iterations */
+	uint64_t busy_loops;  /* loops that received */
 	uint64_t arp_replies; /* ARP requests for --ip answered */
 	/* Observability (metrics.c, docs/operations.md). */
 	uint64_t tier_verdicts[SL_TIER__COUNT][SL_VERDICT__COUNT];
@@ -124,13 +139,26 @@ struct sl_worker {
 	/* --- read-write by the worker only --- */
 	struct sl_counters acc; /* running counters */
 	uint64_t rec_no;	/* records seen, the verdicts' `line` */
+	uint64_t vno;		/* verdicts handed to the log thread */
+	uint64_t msgs;		/* verdict messages put in the log ring */
 	bool dirty;		/* acc changed since the last publish */
+	/* Verdict datagrams held until the log thread has committed their
+	 * verdicts (docs/reliability.md): a FIFO of SL_HELD_MAX, rte_malloc'd
+	 * by main; ticket = the msgs count that must be committed first. */
+	struct sl_held *held;
+	uint32_t held_head, held_tail;
+	void *txq; /* the worker's struct txq[SL_MAX_RXQ] (worker.c) */
 	/* TSC when the first frame arrived and when the last burst was
 	 * done (0 = none yet); read by the control plane, racy but each is
 	 * one aligned 64-bit store. */
 	uint64_t first_busy_tsc, last_busy_tsc;
 
+	/* --- written by the log thread, read by the worker --- */
+	uint64_t committed __rte_cache_aligned; /* verdict messages whose
+						   verdicts are committed */
+
 	/* --- written by the worker, read by the control plane --- */
+	uint64_t held_n;		      /* datagrams held now */
 	uint64_t pub_seq __rte_cache_aligned; /* odd while pub is written */
 	struct sl_counters pub;
 	volatile int done;    /* the worker left its loop */
@@ -156,6 +184,11 @@ struct sl_run_opts {
 	unsigned drain_timeout_ms; /* --drain-timeout: what `sluicectl
 				      drain` waits at most */
 	bool quiet;		   /* --quiet: no summary on stderr */
+	unsigned replay_window;	   /* --replay-window: logged verdicts kept
+				      to answer declarations sent again
+				      (0: off) */
+	uint64_t state_rotate;	   /* --state-rotate: WAL bytes after which
+				      the state is compacted */
 };
 
 /* Reload bookkeeping; written by the ctl thread under reload_lock (the
@@ -195,8 +228,20 @@ struct sl_engine {
 
 	/* the snapshot the workers read; RCU-protected (QSBR) */
 	struct sl_snapshot *live;
-	struct sl_state *state; /* shared buyer/consignee state (state.h),
-				   flushed by the log thread */
+	struct sl_state *state;	  /* shared buyer/consignee state (state.h),
+				     flushed by the log thread */
+	struct sl_vlog *vlog;	  /* the verdict log, opened by main before
+				     the state (its count of verdicts is the
+				     state's commit horizon), then owned by
+				     the log thread; NULL = none */
+	bool hold_tx;		  /* verdicts leave only once committed: a
+				     verdict log or a state directory */
+	struct sl_replay *replay; /* the log's last verdicts, for
+				     declarations sent again; NULL = none */
+	volatile int replay_off;  /* log thread: past the window */
+	uint64_t compact_req;	  /* log thread asks ctl to compact the
+				     state (atomic); ctl answers below */
+	uint64_t compact_done;
 
 	/* flags; set by signal handlers, the ctl thread and main */
 	volatile int quit;     /* workers: leave the loop */
@@ -244,7 +289,10 @@ int sl_worker_main(void *arg);
 void sl_worker_read(const struct sl_worker *w, struct sl_counters *out);
 void sl_counters_add(struct sl_counters *sum, const struct sl_counters *c);
 
-/* logw.c: the log thread. */
+/* logw.c: the log thread.  sl_vlog_start opens the verdict log (main,
+ * before the state, whose commit horizon it gives) and keeps its last
+ * verdicts (e->replay); sl_log_start hands it to the log thread. */
+int sl_vlog_start(struct sl_engine *e);
 int sl_log_start(struct sl_engine *e);
 void sl_log_stop(struct sl_engine *e); /* drains everything, joins */
 

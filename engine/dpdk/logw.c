@@ -3,7 +3,14 @@
  * Consumes every worker's log ring.  A verdict datagram's verdicts are
  * decoded (sl_verdict_from_msgpack) and appended to the tamper-evident
  * verdict log (vlog.h: the same JSON records `sluice screen` writes, hash
- * chained, group committed); an unreadable unit becomes a quarantine
+ * chained, group committed).  The log is the commit record
+ * (docs/reliability.md): before appending a verdict, the thread moves the
+ * state changes of its decision from the worker's WAL ring to the state's
+ * WAL buffer, tagged with the verdict's ordinal in the log
+ * (sl_state_stage); each group commit of the log writes that buffer first
+ * (the pre-commit hook).  After each pass over the rings it commits and
+ * tells every worker how many of its datagrams are committed, and the
+ * workers send them only then.  An unreadable unit becomes a quarantine
  * entry:
  *
  *     # sluice-quarantine worker=W port=P reason=NAME bytes=N\n
@@ -25,6 +32,7 @@
 #include <rte_ring_elem.h>
 
 #include <sluice/decl.h>
+#include <sluice/replay.h>
 #include <sluice/state.h>
 #include <sluice/verdict.h>
 #include <sluice/vlog.h>
@@ -32,9 +40,14 @@
 #include "engine.h"
 #include "metrics.h"
 
-#define LOG_BURST      64
-#define VERDICTS_BATCH 64  /* verdicts decoded before one append */
-#define APPEND_RETRIES 100 /* 1 ms apart, when the disk refuses */
+#define LOG_BURST	  64
+#define PASS_MAX	  1024 /* messages per worker per pass (a group) */
+#define VERDICTS_BATCH	  64   /* verdicts decoded before one append */
+#define APPEND_RETRIES	  100  /* 1 ms apart, when the disk refuses */
+#define COMMIT_GIVE_UP_MS 100  /* then held verdicts go out unlogged */
+#define ROTATE_MS                                                              \
+	60000 /* a state WAL this old asks for a compaction                    \
+		 (or one of --state-rotate bytes) */
 
 struct logw {
 	struct sl_engine *e;
@@ -44,8 +57,25 @@ struct logw {
 	uint64_t reopen_seen; /* last `sluicectl reopen` acted on */
 	unsigned n_pending;   /* decoded verdicts not yet appended */
 	sl_verdict_t pending[VERDICTS_BATCH];
+	uint64_t next_ordinal;	/* the log ordinal of the next verdict
+				   appended (the state changes' tag) */
+	uint64_t logged;	/* verdicts appended since start */
+	bool staged;		/* state changes go through sl_state_stage */
+	uint64_t *pass_msgs;	/* per worker: verdict messages handled
+				   and not yet published as committed */
+	bool uncommitted;	/* something handled since the last commit */
+	uint64_t fail_since_ms; /* commits failing since (0: they work) */
+	uint64_t last_rotate_ms;
 	uint8_t raw[SL_LINEAR_MAX];
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Hands the decoded verdicts to the log writer.  A short append means the
  * buffer is full and the disk refuses it: retry (the workers wait behind
@@ -63,6 +93,10 @@ static void append_pending(struct logw *lw)
 		if (done == lw->n_pending)
 			break;
 		if (++tries > APPEND_RETRIES) {
+			/* Their state changes stay staged under ordinals the
+			 * next verdicts will take: they were decided and
+			 * are answered, so they keep counting (the exit
+			 * status reports the failure). */
 			e->logt.unlogged += lw->n_pending - done;
 			e->logt.write_errors++;
 			break;
@@ -71,7 +105,30 @@ static void append_pending(struct logw *lw)
 		nanosleep(&ms, NULL);
 	}
 	__atomic_fetch_add(&e->logt.verdicts_logged, done, __ATOMIC_RELAXED);
+	lw->next_ordinal += done;
+	lw->logged += done;
 	lw->n_pending = 0;
+	/* Sent again after a restart means sent first: past the window, a
+	 * decl_id seen again is a new declaration. */
+	if (e->replay && !e->replay_off && lw->logged > e->opt.replay_window)
+		e->replay_off = 1;
+}
+
+/* The state changes of verdict number vno of worker wi go to the WAL
+ * buffer as the effect of the next verdict appended.  A full buffer is
+ * written out first (through the log's commit, whose hook writes it). */
+static void stage(struct logw *lw, unsigned wi, uint64_t vno)
+{
+	struct sl_engine *e = lw->e;
+	int tries = 0;
+
+	while (sl_state_stage(e->state, wi, vno,
+			      lw->next_ordinal + lw->n_pending) == -ENOSPC) {
+		if (++tries > 2 || sl_vlog_commit(lw->vlog) < 0) {
+			e->logt.state_errors++;
+			return;
+		}
+	}
 }
 
 /* Publishes the writer's counters for the stats reader. */
@@ -93,12 +150,15 @@ static void write_verdicts(struct logw *lw, const struct sl_logmsg *msg)
 	const uint8_t *p =
 	    rte_pktmbuf_mtod_offset(msg->m, const uint8_t *, msg->off);
 	size_t off = 0, used;
+	uint64_t vno = msg->vno;
 
 	if (!lw->vlog && !sl_obs_wants_verdicts(e))
 		return;
 	while (off < msg->len) {
 		if (lw->n_pending == VERDICTS_BATCH)
 			append_pending(lw);
+		if (lw->staged && lw->vlog)
+			stage(lw, msg->worker, vno++);
 		if (sl_verdict_from_msgpack(p + off, msg->len - off, &used,
 					    &lw->pending[lw->n_pending]) != 0 ||
 		    used == 0) {
@@ -156,40 +216,125 @@ static void write_quarantine(struct logw *lw, const struct sl_logmsg *msg)
 	__atomic_fetch_add(&e->logt.quarantine_written, 1, __ATOMIC_RELAXED);
 }
 
-/* Makes the state changes behind the verdicts about to be logged
- * durable first: a worker appends its state record before it emits the
- * verdict, so one flush after the dequeue covers them (group commit). */
-static void state_flush(struct logw *lw)
+/* The verdict log's pre-commit hook: the state changes behind the
+ * verdicts about to be written go to the state's WAL first. */
+static int commit_state(void *ctx)
 {
-	struct sl_engine *e = lw->e;
+	struct logw *lw = ctx;
+	int rc = sl_state_flush(lw->e->state);
 
-	if (e->state && sl_state_flush(e->state) < 0)
-		e->logt.state_errors++;
+	if (rc < 0)
+		lw->e->logt.state_errors++;
+	return rc;
 }
 
-/* Drains what is there now; returns the number of messages handled. */
+/* Without a verdict log, the state's own WAL is the commit record: every
+ * change in the rings is written before the verdicts behind it leave. */
+static int state_flush(struct logw *lw)
+{
+	struct sl_engine *e = lw->e;
+	int rc;
+
+	if (!e->state || lw->staged)
+		return 0;
+	rc = sl_state_flush(e->state);
+	if (rc < 0)
+		e->logt.state_errors++;
+	return rc;
+}
+
+/* Starts a new state WAL now and then and asks the ctl thread to fold the
+ * closed one into a snapshot (sl_state_compact), so that the WAL does not
+ * grow with the run and a restart replays little.  Only right after a
+ * commit, when everything in the WAL is committed. */
+static void maybe_rotate(struct logw *lw)
+{
+	struct sl_engine *e = lw->e;
+	uint64_t bytes, now;
+
+	if (!e->state || !e->opt.state_dir)
+		return;
+	bytes = sl_state_wal_bytes(e->state);
+	now = mono_ms();
+	if (bytes < e->opt.state_rotate &&
+	    (now - lw->last_rotate_ms < ROTATE_MS || bytes <= 64))
+		return;
+	if (sl_state_rotate(e->state) == 0) {
+		lw->last_rotate_ms = now;
+		__atomic_add_fetch(&e->compact_req, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* Commits what the passes since the last commit handled (the verdict
+ * log's group commit, or the state WAL without a log), then lets every
+ * worker send the datagrams that were waiting for it.  When commits keep
+ * failing (a dead disk), the verdicts go out anyway after
+ * COMMIT_GIVE_UP_MS, counted: answering beats holding the wire forever,
+ * and the exit status reports it. */
+static void commit_publish(struct logw *lw)
+{
+	struct sl_engine *e = lw->e;
+	unsigned wi;
+	int rc;
+
+	if (!lw->uncommitted)
+		return;
+	if (lw->n_pending)
+		append_pending(lw);
+	rc = lw->vlog ? sl_vlog_commit(lw->vlog) : state_flush(lw);
+	if (rc < 0) {
+		uint64_t now = mono_ms();
+
+		if (!lw->fail_since_ms)
+			lw->fail_since_ms = now;
+		if (now - lw->fail_since_ms < COMMIT_GIVE_UP_MS)
+			return;
+		e->logt.write_errors++;
+	} else {
+		lw->fail_since_ms = 0;
+	}
+	for (wi = 0; wi < e->n_workers; wi++) {
+		if (!lw->pass_msgs[wi])
+			continue;
+		__atomic_fetch_add(&e->workers[wi].committed, lw->pass_msgs[wi],
+				   __ATOMIC_RELEASE);
+		lw->pass_msgs[wi] = 0;
+	}
+	lw->uncommitted = false;
+	if (rc == 0)
+		maybe_rotate(lw);
+}
+
+/* Drains what is there now (up to PASS_MAX messages per worker: one
+ * group) and commits it; returns the number of messages handled. */
 static unsigned drain(struct logw *lw)
 {
 	struct sl_engine *e = lw->e;
 	struct sl_logmsg msgs[LOG_BURST];
-	unsigned wi, n, i, total = 0;
+	unsigned wi, n, i, total = 0, got;
 
 	for (wi = 0; wi < e->n_workers; wi++) {
-		n = rte_ring_sc_dequeue_burst_elem(
-		    e->workers[wi].log, msgs, sizeof(msgs[0]), LOG_BURST, NULL);
-		if (n)
-			state_flush(lw);
-		for (i = 0; i < n; i++) {
-			if (msgs[i].kind == SL_LOGMSG_VERDICTS)
-				write_verdicts(lw, &msgs[i]);
-			else
-				write_quarantine(lw, &msgs[i]);
-			rte_pktmbuf_free(msgs[i].m);
+		for (got = 0; got < PASS_MAX; got += n) {
+			n = rte_ring_sc_dequeue_burst_elem(
+			    e->workers[wi].log, msgs, sizeof(msgs[0]),
+			    LOG_BURST, NULL);
+			if (!n)
+				break;
+			for (i = 0; i < n; i++) {
+				if (msgs[i].kind == SL_LOGMSG_VERDICTS) {
+					write_verdicts(lw, &msgs[i]);
+					lw->pass_msgs[wi]++;
+				} else {
+					write_quarantine(lw, &msgs[i]);
+				}
+				rte_pktmbuf_free(msgs[i].m);
+			}
+			total += n;
 		}
-		total += n;
 	}
-	if (lw->n_pending)
-		append_pending(lw);
+	if (total)
+		lw->uncommitted = true;
+	commit_publish(lw);
 	return total;
 }
 
@@ -207,11 +352,12 @@ static void tick(struct logw *lw)
 		lw->quar = NULL;
 		lw->quar_failed = false;
 	}
+	commit_publish(lw); /* retries a failed commit */
 	if (lw->vlog && sl_vlog_tick(lw->vlog) < 0)
 		e->logt.write_errors++;
 	if (lw->quar && fflush(lw->quar) != 0)
 		e->logt.write_errors++;
-	state_flush(lw);
+	(void)state_flush(lw);
 	publish_vlog_stats(lw);
 }
 
@@ -262,34 +408,76 @@ static void *log_main(void *arg)
 	}
 	if (lw->quar && fclose(lw->quar) != 0)
 		e->logt.write_errors++;
+	rte_free(lw->pass_msgs);
 	rte_free(lw);
 	return NULL;
+}
+
+int sl_vlog_start(struct sl_engine *e)
+{
+	char err[512] = "";
+
+	if (!e->opt.verdict_log)
+		return 0;
+	/* Its last verdicts answer declarations sent again after a crash
+	 * (replay.h); the writer hands them over while it verifies. */
+	if (e->opt.replay_window) {
+		e->replay =
+		    sl_replay_new(e->opt.replay_window, SL_REPLAY_MSGPACK);
+		if (!e->replay)
+			return -ENOMEM;
+		e->vlog_cfg.open_visit = sl_replay_visit;
+		e->vlog_cfg.open_visit_ctx = e->replay;
+	}
+	e->vlog_cfg.path = e->opt.verdict_log;
+	e->vlog = sl_vlog_open(&e->vlog_cfg, err, sizeof(err));
+	if (!e->vlog) {
+		fprintf(stderr, "sluice run: verdict log %s: %s\n",
+			e->opt.verdict_log, err);
+		return -EINVAL;
+	}
+	if (!e->replay)
+		return 0;
+	if (sl_replay_seal(e->replay) < 0)
+		return -ENOMEM;
+	if (!sl_replay_count(e->replay)) {
+		sl_replay_free(e->replay);
+		e->replay = NULL;
+	}
+	return 0;
 }
 
 int sl_log_start(struct sl_engine *e)
 {
 	struct logw *lw = rte_zmalloc("sl_logw", sizeof(*lw), 0);
-	char err[512] = "";
+	struct sl_vlog_stats vs;
 	int rc;
 
 	if (!lw)
 		return -ENOMEM;
 	lw->e = e;
-	if (e->opt.verdict_log) {
-		e->vlog_cfg.path = e->opt.verdict_log;
-		lw->vlog = sl_vlog_open(&e->vlog_cfg, err, sizeof(err));
-		if (!lw->vlog) {
-			fprintf(stderr, "sluice run: verdict log %s: %s\n",
-				e->opt.verdict_log, err);
-			rte_free(lw);
-			return -EINVAL;
-		}
+	lw->pass_msgs =
+	    rte_zmalloc("sl_logw_pass", e->n_workers * sizeof(uint64_t), 0);
+	if (!lw->pass_msgs) {
+		rte_free(lw);
+		return -ENOMEM;
+	}
+	lw->last_rotate_ms = mono_ms();
+	lw->vlog = e->vlog; /* the log thread owns it from here */
+	e->vlog = NULL;
+	if (lw->vlog) {
+		sl_vlog_stats(lw->vlog, &vs);
+		lw->next_ordinal = vs.total_verdicts;
+		lw->staged = e->state && e->opt.state_dir;
+		if (e->state)
+			sl_vlog_set_pre_commit(lw->vlog, commit_state, lw);
 		publish_vlog_stats(lw);
 	}
 	rc = rte_ctrl_thread_create(&e->log_thread, "sl-log", NULL, log_main,
 				    lw);
 	if (rc != 0) {
 		sl_vlog_close(lw->vlog);
+		rte_free(lw->pass_msgs);
 		rte_free(lw);
 		return -rc;
 	}

@@ -133,8 +133,9 @@ static void drain_progress(struct sl_engine *e)
 		if (!__atomic_load_n(&w->drained, __ATOMIC_ACQUIRE) &&
 		    !__atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
 			return;
-		if (rte_ring_count(w->log))
-			return;
+		if (rte_ring_count(w->log) ||
+		    __atomic_load_n(&w->held_n, __ATOMIC_RELAXED))
+			return; /* held: sent once the log thread commits */
 	}
 	if (!o->flush_asked) {
 		/* The rings are empty and nothing can enter them: what the

@@ -25,6 +25,7 @@
 #include <rte_ring_elem.h>
 
 #include <sluice/config.h>
+#include <sluice/replay.h>
 #include <sluice/screen.h>
 #include <sluice/state.h>
 #include <sluice/vlog.h>
@@ -88,6 +89,18 @@ static void usage(FILE *f)
 	    "http://ADDR:PORT/metrics\n"
 	    "      --drain-timeout MS what `sluicectl drain` waits at most "
 	    "(default 30000)\n"
+	    "      --replay-window N  a declaration whose verdict is among "
+	    "the verdict log's\n"
+	    "                         last N (default 65536) is answered "
+	    "with it, not decided\n"
+	    "                         or logged again, for the first N "
+	    "verdicts after a\n"
+	    "                         start: sent again after a crash (0: "
+	    "off)\n"
+	    "      --state-rotate SIZE  fold the state's WAL into a "
+	    "snapshot after SIZE\n"
+	    "                         bytes (K, M suffixes; default 64M) or "
+	    "a minute\n"
 	    "  -q, --quiet            no summary on stderr\n"
 	    "  -h, --help             this text\n"
 	    "\n"
@@ -204,7 +217,9 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 		O_VLOGOPT,
 		O_METRICS,
 		O_DRAIN,
-		O_IP
+		O_IP,
+		O_REPLAY,
+		O_ROTATE
 	};
 	static const struct option lopts[] = {
 	    {"bundle", required_argument, NULL, 'r'},
@@ -222,6 +237,8 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 	    {"metrics", required_argument, NULL, O_METRICS},
 	    {"drain-timeout", required_argument, NULL, O_DRAIN},
 	    {"ip", required_argument, NULL, O_IP},
+	    {"replay-window", required_argument, NULL, O_REPLAY},
+	    {"state-rotate", required_argument, NULL, O_ROTATE},
 	    {"config", required_argument, NULL, O_CONFIG},
 	    {"vlog-opt", required_argument, NULL, O_VLOGOPT},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -294,6 +311,28 @@ static int parse_opts(int argc, char **argv, struct sl_engine *e)
 				goto bad;
 			o->ip = optarg;
 			break;
+		case O_REPLAY:
+			if (parse_num(optarg, 0, 1L << 24, &v))
+				goto bad;
+			o->replay_window = (unsigned)v;
+			break;
+		case O_ROTATE: {
+			char *end;
+			unsigned long long b = strtoull(optarg, &end, 10);
+
+			if (end == optarg)
+				goto bad;
+			if (*end == 'K' || *end == 'k')
+				b <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				b <<= 20, end++;
+			else if (*end == 'G' || *end == 'g')
+				b <<= 30, end++;
+			if (*end || b < 4096)
+				goto bad;
+			o->state_rotate = b;
+			break;
+		}
 		case O_CONFIG:
 			break; /* applied before this loop */
 		case O_VLOGOPT:
@@ -362,7 +401,10 @@ static int workers_init(struct sl_engine *e)
 		    rte_lcore_to_socket_id(w->lcore),
 		    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		w->linear = rte_malloc("sl_linear", SL_LINEAR_MAX, 0);
-		if (!w->scr || !w->log || !w->linear)
+		w->held =
+		    rte_malloc("sl_held", SL_HELD_MAX * sizeof(struct sl_held),
+			       RTE_CACHE_LINE_SIZE);
+		if (!w->scr || !w->log || !w->linear || !w->held)
 			return -ENOMEM;
 	}
 	return 0;
@@ -381,6 +423,7 @@ static void workers_fini(struct sl_engine *e)
 			sl_screener_free(w->scr);
 		rte_ring_free(w->log);
 		rte_free(w->linear);
+		rte_free(w->held);
 	}
 	rte_free(e->workers);
 	e->workers = NULL;
@@ -388,15 +431,26 @@ static void workers_fini(struct sl_engine *e)
 
 /* Buyer totals and consignee windows, shared by every worker (a
  * lock-free table, docs/engine.md says why not steering).  Memory only
- * without --state: limits still hold within the run. */
+ * without --state: limits still hold within the run.  With a verdict
+ * log, the log commits the changes: those whose verdicts it lacks are
+ * left out at open, and the log thread stages each verdict's changes
+ * (docs/reliability.md). */
 static int state_open(struct sl_engine *e)
 {
 	struct sl_state_config cfg;
+	uint8_t id[SL_STATE_LOG_ID_LEN];
+	struct sl_vlog_stats vs;
 	char err[256] = "";
 
 	sl_state_config_defaults(&cfg);
 	cfg.dir = e->opt.state_dir;
 	cfg.n_workers = e->n_workers;
+	if (e->vlog && sl_vlog_id(e->vlog, id, sizeof(id)) == sizeof(id)) {
+		sl_vlog_stats(e->vlog, &vs);
+		cfg.log_id = id;
+		cfg.log_verdicts = vs.total_verdicts;
+		cfg.staged = true;
+	}
 	e->state = sl_state_open(&cfg, err, sizeof(err));
 	if (!e->state) {
 		fprintf(stderr, "sluice run: state %s: %s\n",
@@ -442,6 +496,8 @@ void sl_run_opts_defaults(struct sl_run_opts *o)
 				  .txd = 1024,
 				  .log_ring = 4096,
 				  .drain_timeout_ms = 30000,
+				  .replay_window = SL_REPLAY_DEFAULT_MAX,
+				  .state_rotate = UINT64_C(64) << 20,
 				  .ctl_path = ""};
 }
 
@@ -487,10 +543,21 @@ int sl_engine_run(struct sl_engine *e)
 	}
 	if (sl_ports_init(e) < 0)
 		goto out_ports;
+	if (sl_vlog_start(e) < 0) {
+		status = 2;
+		goto out_ports;
+	}
 	if (state_open(e) < 0) {
 		status = 2;
 		goto out_ports;
 	}
+	/* Nothing leaves before the record that proves it. */
+	e->hold_tx = e->opt.verdict_log || e->opt.state_dir;
+	if (e->replay && !e->opt.quiet)
+		fprintf(stderr,
+			"sluice run: the verdict log's last %u verdicts answer "
+			"declarations sent again after a restart\n",
+			sl_replay_count(e->replay));
 
 	/* The first snapshot, before any worker runs. */
 	if (sl_reload(e, why, sizeof(why)) < 0) {
@@ -560,6 +627,12 @@ out_snap:
 	}
 	e->state = NULL;
 out_ports:
+	if (e->vlog) { /* never handed to the log thread */
+		(void)sl_vlog_close(e->vlog);
+		e->vlog = NULL;
+	}
+	sl_replay_free(e->replay); /* the workers are done */
+	e->replay = NULL;
 	sl_ports_close(e);
 out_workers:
 	workers_fini(e);

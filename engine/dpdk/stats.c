@@ -11,6 +11,7 @@
 #include <rte_ring.h>
 
 #include <sluice/decl.h>
+#include <sluice/state.h>
 
 #include "engine.h"
 #include "metrics.h"
@@ -56,6 +57,8 @@ static cJSON *counters_json(const struct sl_counters *c)
 	add_u64(o, "log_stalls", c->log_stalls);
 	add_u64(o, "mbuf_stalls", c->mbuf_stalls);
 	add_u64(o, "unlogged", c->unlogged);
+	add_u64(o, "replayed", c->replayed);
+	add_u64(o, "held_waits", c->held_waits);
 	add_u64(o, "loops", c->loops);
 	add_u64(o, "busy_loops", c->busy_loops);
 	add_u64(o, "arp_replies", c->arp_replies);
@@ -195,6 +198,27 @@ cJSON *sl_stats_json(struct sl_engine *e)
 		add_u64(vj, "write_errors", vs.write_errors);
 		add_u64(vj, "total_verdicts", vs.total_verdicts);
 		add_u64(vj, "cut_bytes", vs.cut_bytes);
+	}
+	if (e->state) {
+		/* docs/state.md, docs/reliability.md */
+		struct sl_state_stats ss;
+		cJSON *sj = cJSON_AddObjectToObject(root, "state");
+
+		sl_state_stats(e->state, &ss);
+		cJSON_AddStringToObject(
+		    sj, "dir", e->opt.state_dir ? e->opt.state_dir : "");
+		add_u64(sj, "buyers", ss.buyers);
+		add_u64(sj, "windows", ss.windows);
+		add_u64(sj, "no_node", ss.no_node);
+		add_u64(sj, "wal_full", ss.wal_full);
+		add_u64(sj, "expired", ss.expired);
+		add_u64(sj, "wal_records", ss.wal_records);
+		add_u64(sj, "replayed", ss.replayed);
+		add_u64(sj, "torn_bytes", ss.torn_bytes);
+		add_u64(sj, "uncommitted", ss.uncommitted);
+		add_u64(sj, "foreign", ss.foreign);
+		add_u64(sj, "orphans", ss.orphans);
+		add_u64(sj, "compactions", ss.compactions);
 	}
 	return root;
 }

@@ -5,12 +5,18 @@
  * into reply datagrams, tx_burst them, hand them (and unreadable bytes)
  * to the log thread, publish the counters, report a quiescent state.
  *
+ * With a verdict log (or a state directory), a reply datagram leaves only
+ * once the log thread has committed its verdicts (and the state changes
+ * behind them): the worker holds it in a FIFO and releases it when the
+ * log thread's per-worker commit count passes its ticket.  So nothing a
+ * client sees is missing from the log after a crash (docs/reliability.md).
+ *
  * Nothing here mallocs, locks, logs or makes a system call: mbufs come
- * from pools and ring slots from rings sized at start.  When a ring or a
- * pool is full the worker waits (counted) rather than lose a verdict; it
- * never reports a quiescent state mid-loop, so the snapshot it holds
- * stays valid while it waits (reloads wait for it; the log thread, which
- * frees the space, never waits for a reload).
+ * from pools and ring slots from rings sized at start.  When a ring, a
+ * pool or the held FIFO is full the worker waits (counted) rather than
+ * lose a verdict; it never reports a quiescent state mid-loop, so the
+ * snapshot it holds stays valid while it waits (reloads wait for it; the
+ * log thread, which frees the space, never waits for a reload).
  */
 #include <rte_arp.h>
 #include <rte_cycles.h>
@@ -27,7 +33,9 @@
 
 #include <urcu-qsbr.h>
 
+#include <sluice/replay.h>
 #include <sluice/screen.h>
+#include <sluice/state.h>
 #include <sluice/verdict.h>
 
 #include "engine.h"
@@ -60,8 +68,46 @@ struct outdg {
 	struct rte_mbuf *m;
 	uint32_t fill; /* payload bytes */
 	uint32_t nv;   /* verdicts */
+	uint64_t vno;  /* the worker's number of its first verdict */
+	bool replayed; /* it carries verdicts answered from the log,
+			  which are not logged again */
 	struct sl_wire_addr addr;
 };
+
+static void tx_flush(struct sl_worker *w, struct txq *q);
+
+/* Moves the held datagrams whose verdicts the log thread has committed to
+ * their TX queues and sends them.  Returns how many it released. */
+static unsigned release_held(struct sl_worker *w)
+{
+	struct txq *txq = w->txq;
+	uint64_t done = __atomic_load_n(&w->committed, __ATOMIC_ACQUIRE);
+	uint32_t dirty = 0; /* bit per txq touched (SL_MAX_RXQ <= 32) */
+	unsigned n = 0, i;
+
+	while (w->held_head != w->held_tail) {
+		struct sl_held *h = &w->held[w->held_head & (SL_HELD_MAX - 1)];
+		struct txq *q = &txq[h->q];
+
+		if (h->ticket > done)
+			break;
+		if (q->n == SL_TX_PENDING_MAX)
+			tx_flush(w, q);
+		q->m[q->n] = h->m;
+		q->nv[q->n] = h->nv;
+		q->n++;
+		dirty |= 1u << h->q;
+		w->held_head++;
+		n++;
+	}
+	for (i = 0; dirty; i++, dirty >>= 1)
+		if (dirty & 1)
+			tx_flush(w, &txq[i]);
+	if (n)
+		__atomic_store_n(&w->held_n, w->held_tail - w->held_head,
+				 __ATOMIC_RELAXED);
+	return n;
+}
 
 static void log_put(struct sl_worker *w, struct sl_logmsg *msg)
 {
@@ -77,6 +123,7 @@ static void log_put(struct sl_worker *w, struct sl_logmsg *msg)
 	w->acc.log_stalls++;
 	t0 = rte_get_timer_cycles();
 	while (rte_ring_sp_enqueue_elem(w->log, msg, sizeof(*msg)) != 0) {
+		release_held(w);
 		stall_wait(&spins);
 		if (unlikely(e->log_quit && rte_get_timer_cycles() - t0 >
 						rte_get_timer_hz())) {
@@ -128,10 +175,12 @@ static struct rte_mbuf *tx_alloc(struct sl_worker *w)
 
 	if (likely(m != NULL))
 		return m;
-	/* The pool refills as TX completes and the log thread frees. */
+	/* The pool refills as TX completes and the log thread frees; the
+	 * datagrams we hold ourselves go as the log thread commits. */
 	w->acc.mbuf_stalls++;
 	t0 = rte_get_timer_cycles();
 	while ((m = rte_pktmbuf_alloc(e->tx_pool)) == NULL) {
+		release_held(w);
 		stall_wait(&spins);
 		if (unlikely(e->quit &&
 			     rte_get_timer_cycles() - t0 > rte_get_timer_hz()))
@@ -140,8 +189,45 @@ static struct rte_mbuf *tx_alloc(struct sl_worker *w)
 	return m;
 }
 
+/* Queues a finished datagram behind the commit of `ticket` messages. */
+static void hold(struct sl_worker *w, struct rte_mbuf *m, uint32_t nv,
+		 uint16_t qi, uint64_t ticket)
+{
+	struct sl_engine *e = w->eng;
+	struct sl_held *h;
+	uint64_t t0;
+
+	if (unlikely(w->held_tail - w->held_head == SL_HELD_MAX)) {
+		unsigned spins = 0;
+
+		w->acc.held_waits++;
+		t0 = rte_get_timer_cycles();
+		while (w->held_tail - w->held_head == SL_HELD_MAX) {
+			if (release_held(w))
+				break;
+			stall_wait(&spins);
+			if (unlikely(e->log_quit &&
+				     rte_get_timer_cycles() - t0 >
+					 rte_get_timer_hz())) {
+				/* The log thread is gone: a bug.  Count. */
+				w->acc.unlogged += nv;
+				rte_pktmbuf_free(m);
+				return;
+			}
+		}
+	}
+	h = &w->held[w->held_tail & (SL_HELD_MAX - 1)];
+	h->m = m;
+	h->nv = nv;
+	h->q = qi;
+	h->ticket = ticket;
+	w->held_tail++;
+	__atomic_store_n(&w->held_n, w->held_tail - w->held_head,
+			 __ATOMIC_RELAXED);
+}
+
 /* Closes the current verdict datagram: headers, checksums, a reference
- * for the log thread, queue it for TX. */
+ * for the log thread, queue it for TX (or hold it until committed). */
 static void out_finish(struct sl_worker *w, struct outdg *o, struct txq *q)
 {
 	struct rte_mbuf *m = o->m;
@@ -162,57 +248,93 @@ static void out_finish(struct sl_worker *w, struct outdg *o, struct txq *q)
 	udp = (struct rte_udp_hdr *)((uint8_t *)ip + m->l3_len);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 
-	if (w->eng->opt.verdict_log || sl_obs_wants_verdicts(w->eng)) {
+	/* Verdicts answered again from the log are not logged again; they
+	 * still leave after everything before them. */
+	if (!o->replayed && (w->eng->hold_tx || w->eng->opt.verdict_log ||
+			     sl_obs_wants_verdicts(w->eng))) {
 		struct sl_logmsg msg = {.m = m,
 					.off = SL_WIRE_HDR_LEN,
 					.len = o->fill,
 					.kind = SL_LOGMSG_VERDICTS,
 					.worker = (uint16_t)w->idx,
-					.port = q->port};
+					.port = q->port,
+					.nv = o->nv,
+					.vno = o->vno};
 
 		rte_mbuf_refcnt_update(m, 1);
 		log_put(w, &msg);
+		w->msgs++;
 	}
-	if (q->n == SL_TX_PENDING_MAX)
-		tx_flush(w, q);
-	q->m[q->n] = m;
-	q->nv[q->n] = o->nv;
-	q->n++;
+	if (w->eng->hold_tx) {
+		hold(w, m, o->nv, (uint16_t)(q - (struct txq *)w->txq),
+		     w->msgs);
+	} else {
+		if (q->n == SL_TX_PENDING_MAX)
+			tx_flush(w, q);
+		q->m[q->n] = m;
+		q->nv[q->n] = o->nv;
+		q->n++;
+	}
 	o->m = NULL;
 	o->fill = o->nv = 0;
 }
 
-/* Appends one verdict to the reply datagram, opening a new one when it
- * does not fit. */
-static void out_verdict(struct sl_worker *w, struct outdg *o, struct txq *q,
-			const sl_verdict_t *v)
+/* Opens a datagram of the right kind (new or replayed verdicts): a
+ * datagram carries one kind only, since the log thread logs every verdict
+ * of the datagrams it is handed. */
+static void out_kind(struct sl_worker *w, struct outdg *o, struct txq *q,
+		     bool replayed)
+{
+	if (o->m && o->replayed != replayed)
+		out_finish(w, o, q);
+	if (!o->m) {
+		o->replayed = replayed;
+		o->vno = w->vno;
+	}
+}
+
+/* Appends one verdict (v, or the logged answer a when v is NULL) to the
+ * reply datagram, opening a new one when it does not fit.  Returns false
+ * when the verdict could not be placed (counted). */
+static bool out_verdict(struct sl_worker *w, struct outdg *o, struct txq *q,
+			const sl_verdict_t *v, const struct sl_replay_answer *a)
 {
 	int n;
 
 	for (;;) {
+		out_kind(w, o, q, v == NULL);
 		if (!o->m) {
 			o->m = tx_alloc(w);
 			if (unlikely(!o->m)) {
 				w->acc.unlogged++;
-				return;
+				return false;
 			}
 			o->fill = o->nv = 0;
 		}
-		n = sl_verdict_to_msgpack(
-		    v,
-		    rte_pktmbuf_mtod_offset(o->m, uint8_t *,
-					    SL_WIRE_HDR_LEN + o->fill),
-		    SL_WIRE_PAYLOAD_MAX - o->fill);
+		if (v) {
+			n = sl_verdict_to_msgpack(
+			    v,
+			    rte_pktmbuf_mtod_offset(o->m, uint8_t *,
+						    SL_WIRE_HDR_LEN + o->fill),
+			    SL_WIRE_PAYLOAD_MAX - o->fill);
+		} else if (a->len <= SL_WIRE_PAYLOAD_MAX - o->fill) {
+			memcpy(rte_pktmbuf_mtod_offset(
+				   o->m, uint8_t *, SL_WIRE_HDR_LEN + o->fill),
+			       a->bytes, a->len);
+			n = (int)a->len;
+		} else {
+			n = -1;
+		}
 		if (likely(n >= 0)) {
 			o->fill += (uint32_t)n;
 			o->nv++;
-			return;
+			return true;
 		}
 		if (o->nv == 0) {
 			/* Cannot happen: a verdict is at most
 			 * SL_VERDICT_MSGPACK_MAX < SL_WIRE_PAYLOAD_MAX. */
 			w->acc.unlogged++;
-			return;
+			return false;
 		}
 		out_finish(w, o, q);
 	}
@@ -252,13 +374,50 @@ static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
 	struct sl_engine *e = w->eng;
 	struct outdg o = {.m = NULL};
 	uint32_t base = (uint32_t)(d->payload - frame), off = 0;
+	sl_decl_t *decl = sl_screener_decl(w->scr);
+	struct sl_replay_answer a;
+	enum sl_errcode rc;
+	sl_error_t err;
 	sl_verdict_t v;
 	size_t used;
 
 	sl_wire_reply_addr(d, &o.addr);
 	while (off < d->len) {
-		sl_screen_msgpack(w->scr, snap, e->state, d->payload + off,
-				  d->len - off, &used, ++w->rec_no, &v);
+		rc = sl_decode_msgpack(sl_screener_decoder(w->scr),
+				       d->payload + off, d->len - off, &used,
+				       decl, &err);
+		decl->line = ++w->rec_no;
+		/* Sent again after a restart, its verdict already logged:
+		 * that verdict, not a second decision (docs/reliability.md). */
+		if (unlikely(e->replay != NULL) && !e->replay_off &&
+		    decl->s[SL_DS_DECL_ID].p &&
+		    sl_replay_take(e->replay, decl->s[SL_DS_DECL_ID].p,
+				   decl->s[SL_DS_DECL_ID].n, SL_REPLAY_MSGPACK,
+				   &a)) {
+			w->acc.decls_in++;
+			w->acc.replayed++;
+			w->acc.verdicts[a.verdict < SL_VERDICT__COUNT
+					    ? a.verdict
+					    : SL_VERDICT_HOLD]++;
+			w->acc.tier_verdicts
+			    [a.tier < SL_TIER__COUNT ? a.tier : SL_TIER_UNKNOWN]
+			    [a.verdict < SL_VERDICT__COUNT ? a.verdict
+							   : SL_VERDICT_HOLD]++;
+			if (a.verdict == SL_VERDICT_REJECT &&
+			    a.error < SL_E__COUNT)
+				w->acc.rejects[a.error]++;
+			w->acc.decoded++;
+			out_verdict(w, &o, q, NULL, &a);
+			if (used == 0 || used > d->len - off)
+				break;
+			off += (uint32_t)used;
+			continue;
+		}
+		/* The state changes of this decision carry the number its
+		 * verdict gets, so the log thread can tie them to it. */
+		if (e->state)
+			sl_state_tag(e->state, w->idx, w->vno);
+		sl_screen(w->scr, snap, e->state, decl, rc, &err, &v);
 		if (used > d->len - off)
 			used = 0; /* defensive: never walk past the payload */
 		if (!v.has_decl_id) {
@@ -282,7 +441,8 @@ static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
 				w->acc.decoded++;
 			if (!v.ruleset[0])
 				w->acc.no_ruleset++;
-			out_verdict(w, &o, q, &v);
+			if (out_verdict(w, &o, q, &v, NULL))
+				w->vno++;
 		}
 		if (used == 0)
 			break; /* the rest was unreadable and is accounted */
@@ -441,6 +601,7 @@ int sl_worker_main(void *arg)
 		txq[i].queue = w->rxq[i].queue;
 		txq[i].n = 0;
 	}
+	w->txq = txq;
 
 	sl_lat_bounds(rte_get_tsc_hz(), lat_bound);
 
@@ -455,6 +616,7 @@ int sl_worker_main(void *arg)
 		/* `sluicectl drain` (metrics.c): take no input.  Everything
 		 * taken so far went to TX and the log ring last loop. */
 		if (unlikely(e->draining)) {
+			release_held(w); /* as the log thread commits */
 			if (!w->drained) {
 				publish(w);
 				__atomic_store_n(&w->drained, 1,
@@ -495,6 +657,9 @@ int sl_worker_main(void *arg)
 					   rte_rdtsc() - t_rx,
 					   w->acc.decls_in - n_in);
 		}
+		/* What the log thread committed since the last loop. */
+		if (w->held_head != w->held_tail)
+			release_held(w);
 		w->acc.loops++;
 		if (got) {
 			uint64_t now = rte_rdtsc();
@@ -512,6 +677,31 @@ int sl_worker_main(void *arg)
 	}
 	for (i = 0; i < w->n_rxq; i++)
 		tx_flush(w, &txq[i]);
+	/* The held datagrams go once the log thread has committed them; it
+	 * keeps running until every worker is done. */
+	{
+		uint64_t t0 = rte_get_timer_cycles();
+
+		while (w->held_head != w->held_tail) {
+			if (!release_held(w))
+				rte_pause();
+			if (rte_get_timer_cycles() - t0 >
+			    30 * rte_get_timer_hz()) {
+				/* The log cannot commit (a dead disk):
+				 * counted, and the exit status says so. */
+				while (w->held_head != w->held_tail) {
+					struct sl_held *h =
+					    &w->held[w->held_head++ &
+						     (SL_HELD_MAX - 1)];
+
+					w->acc.unlogged += h->nv;
+					rte_pktmbuf_free(h->m);
+				}
+			}
+		}
+		__atomic_store_n(&w->held_n, 0, __ATOMIC_RELAXED);
+	}
+	w->txq = NULL;
 	publish(w);
 	rcu_unregister_thread();
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);

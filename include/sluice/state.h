@@ -22,12 +22,22 @@
  *     control-plane calls may come from a registered thread too.
  *
  * Durability (dir != NULL): a change to the shared table is in the worker's
- * ring before the call returns; it is on disk after the next
- * sl_state_flush() (write(2), plus fdatasync(2) when cfg.sync).  A caller
- * that must not emit a verdict before its state change is durable compares
- * sl_state_appended() (taken after the call) with sl_state_durable(): both
- * are per-worker record counts and reading them costs no system call.
- * `sluice screen` simply flushes before writing each batch of verdicts.
+ * ring before the call returns, as a delta tagged with the worker's current
+ * tag (sl_state_tag); it is on disk after the next sl_state_flush()
+ * (write(2), plus fdatasync(2) when cfg.sync).
+ *
+ * The verdict log as commit record (docs/reliability.md): when the tags
+ * are verdict-log ordinals (the 0-based index of the verdict among the
+ * log's verdict records) and cfg.log_id names the log, a change whose
+ * verdict never reached the log is dropped at open: the state after a
+ * kill -9 is exactly the effect of the verdicts the log holds.  The
+ * writer of the log flushes the state before each group commit
+ * (sl_vlog_set_pre_commit), so no logged verdict lacks its change.
+ *   - `sluice screen` tags each declaration with the ordinal its verdict
+ *     will take and flushes the rings before each commit;
+ *   - the DPDK workers tag with a per-worker verdict count; the log thread,
+ *     which gives verdicts their ordinals, moves each verdict's records
+ *     from the ring to the WAL buffer with sl_state_stage (cfg.staged).
  */
 #ifndef SLUICE_STATE_H
 #define SLUICE_STATE_H
@@ -52,7 +62,21 @@ struct sl_state_config {
 	uint32_t window_grace_s;     /* a closed window is kept this long
 					past its end (in declared_at time),
 					for late parcels; 0 = 2 days */
+	/* The verdict log that commits the changes (see the top).  NULL: no
+	 * log; every record on disk counts. */
+	const uint8_t *log_id; /* SL_STATE_LOG_ID_LEN bytes (sl_vlog_id) */
+	uint64_t log_verdicts; /* verdict records in that log at open:
+				  records tagged >= this are dropped */
+	bool staged;	       /* records reach the WAL through
+				  sl_state_stage, not by draining the
+				  rings (the DPDK log thread) */
+	bool read_only;	       /* inspect (sluice state): shared lock,
+				  nothing written, cut or snapshotted */
 };
+
+/* Bytes of a verdict log's identity (the first bytes of its header
+ * record's hash). */
+#define SL_STATE_LOG_ID_LEN 16
 
 /* Fills *cfg with the defaults: 1 worker, 4M buyers and 4M windows per
  * worker, 64Ki WAL records per worker, sync on, grace 2 days. */
@@ -74,13 +98,44 @@ struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
  * workers fail safe). */
 int sl_state_flush(struct sl_state *st);
 
+/* With cfg.staged: moves the records worker `worker` made while its tag
+ * was `tag` from its ring to the WAL buffer, as the effect of the verdict
+ * with log ordinal `ordinal`; the next sl_state_flush() writes them.
+ * Records with an older tag (decisions whose verdict was never logged) are
+ * dropped and counted (orphans).  Per worker, tags must come in the order
+ * the worker made them.  Control plane (the one thread that commits).
+ * Returns the records moved, or -ENOSPC when the WAL buffer is full
+ * (flush, then call again), -EINVAL without cfg.staged. */
+int sl_state_stage(struct sl_state *st, unsigned worker, uint64_t tag,
+		   uint64_t ordinal);
+
+/* Starts a new WAL generation (the old one is closed, complete); a later
+ * sl_state_compact() folds it into the snapshot.  Call it only when every
+ * record written so far is committed (right after a successful verdict-log
+ * commit, with nothing staged).  Control plane.  Returns 0 or -errno. */
+int sl_state_rotate(struct sl_state *st);
+
+/* Bytes in the current WAL (0 for a memory-only state).  Control plane. */
+uint64_t sl_state_wal_bytes(struct sl_state *st);
+
+/* Folds the closed WALs into a new snapshot, from the files alone (the
+ * live table may hold changes not yet committed, so it is not walked for
+ * this), and expires old entries in the new snapshot and in the live
+ * table.  Runs while workers and the committing thread work (memory: the
+ * closed WALs' distinct keys).  Control plane, from a thread that is a
+ * registered QSBR reader and does not hold up the committing thread.
+ * Returns 0 (also when there was nothing to fold) or -errno. */
+int sl_state_compact(struct sl_state *st);
+
 /* Flushes, writes a snapshot of the whole table to a new file, starts a new
  * WAL and removes the old files; expires consignee windows that ended more
  * than window_grace_s before the newest declaration seen, and buyers with
  * no total in the last two years; reclaimed nodes go back to their
- * workers' pools after an RCU grace period.  Control plane; may run while
- * workers work (workers must keep reporting quiescent states).
- * Returns 0 or -errno. */
+ * workers' pools after an RCU grace period.  Control plane.  The snapshot
+ * is the live table: take it only when every change in the table is
+ * committed (no worker deciding, every verdict logged), as `sluice screen`
+ * does between output blocks; a running DPDK engine uses
+ * sl_state_rotate + sl_state_compact instead.  Returns 0 or -errno. */
 int sl_state_checkpoint(struct sl_state *st);
 
 /* Checkpoints (when durable), then frees everything.  No data-plane call may
@@ -99,6 +154,10 @@ enum sl_state_rc {
 	SL_STATE_TOO_OLD,    /* the year is older than the two kept */
 	SL_STATE_BAD_ARG,    /* worker index or amount out of range */
 };
+
+/* Sets the tag that worker `worker`'s next records carry (see the top).
+ * Data plane; a plain store. */
+void sl_state_tag(struct sl_state *st, unsigned worker, uint64_t tag);
 
 /* Buyer keys.  An 18-character resident ID (GB 11643, id_type id_card) is
  * packed exactly: its 17 digits, the check character being implied, fit in
@@ -158,10 +217,34 @@ struct sl_state_stats {
 	uint64_t wal_flushes; /* flushes that wrote something */
 	uint64_t replayed;    /* records applied at open */
 	uint64_t torn_bytes;  /* bytes cut from a torn WAL tail at open */
+	uint64_t uncommitted; /* records dropped at open: their verdicts
+				 never reached the verdict log */
+	uint64_t foreign;     /* WAL files kept whole at open because they
+				 were committed by another verdict log */
+	uint64_t orphans;     /* records sl_state_stage dropped */
+	uint64_t compactions; /* snapshots made by sl_state_compact */
 };
 
 /* Sums the per-worker counters.  Any plane (relaxed reads). */
 void sl_state_stats(const struct sl_state *st, struct sl_state_stats *out);
+
+/* One entry, as sl_state_foreach hands it out. */
+struct sl_state_entry {
+	bool window;		  /* false: a buyer */
+	uint64_t buyer;		  /* buyer key (sl_state_buyer_key) */
+	int year[2];		  /* years of the two slots (0: empty) */
+	sl_money_t total[2];	  /* released in those years */
+	struct sl_window_key key; /* window */
+	uint32_t count;		  /* parcels in the window */
+	sl_money_t value;	  /* their value */
+};
+
+/* Calls fn for every entry (any order) until it returns non-zero, which
+ * is returned.  Control plane; no data-plane call may run meanwhile
+ * (sluice state, tests).  Returns 0 when every entry was visited. */
+int sl_state_foreach(struct sl_state *st,
+		     int (*fn)(void *ctx, const struct sl_state_entry *e),
+		     void *ctx);
 
 /* "released" etc. for enum sl_state_rc. */
 const char *sl_state_rc_name(enum sl_state_rc rc);

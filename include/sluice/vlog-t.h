@@ -44,6 +44,8 @@ enum sl_vlog_kind {
 				   with keep_going) */
 };
 
+struct sl_vlog_rec; /* below */
+
 /* Writer configuration.  sl_vlog_config_init() fills the defaults;
  * sl_vlog_config_set() sets one option by name (the command-line flags and
  * the configuration file go through it).  Strings are borrowed until
@@ -73,6 +75,13 @@ struct sl_vlog_config {
 	/* Receives warnings (torn tail cut, no key); NULL: stderr. */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;
+	/* Called, when an existing log is opened, for every line the
+	 * verification reads (struct sl_vlog_rec; return non-zero to fail
+	 * the open): lets a caller rebuild what it needs from the log
+	 * without reading it twice (the engines' recent verdicts,
+	 * docs/reliability.md).  NULL: none. */
+	int (*open_visit)(void *ctx, const struct sl_vlog_rec *rec);
+	void *open_visit_ctx;
 };
 
 /* Counters of one open writer.  Read by the owning thread only (copy them

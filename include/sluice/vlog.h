@@ -105,6 +105,19 @@ int sl_vlog_tick(struct sl_vlog *log);
  * Returns 0, -ENOKEY without a key, or -errno. */
 int sl_vlog_checkpoint(struct sl_vlog *log);
 
+/* Called by every group commit before its write(), when something is
+ * buffered: the verdict log as commit record (docs/reliability.md) makes
+ * the state changes behind the buffered verdicts durable here first.  A
+ * negative return fails the commit (nothing is written; the buffer stays
+ * for the next commit).  fn NULL: none.  Owning thread only. */
+void sl_vlog_set_pre_commit(struct sl_vlog *log, int (*fn)(void *ctx),
+			    void *ctx);
+
+/* The log's identity: the first n (at most the digest size) bytes of the
+ * hash of its header record, which no other log shares.  Returns n, or 0
+ * when unknown.  Any plane (a copy made at open). */
+size_t sl_vlog_id(const struct sl_vlog *log, uint8_t *out, size_t n);
+
 /* The last error of the writer (0, -EINVAL, -ENOSPC, -EIO, ...). */
 int sl_vlog_error(const struct sl_vlog *log);
 
