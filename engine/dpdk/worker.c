@@ -681,10 +681,11 @@ int sl_worker_main(void *arg)
 	 * keeps running until every worker is done. */
 	{
 		uint64_t t0 = rte_get_timer_cycles();
+		unsigned spins = 0;
 
 		while (w->held_head != w->held_tail) {
 			if (!release_held(w))
-				rte_pause();
+				stall_wait(&spins);
 			if (rte_get_timer_cycles() - t0 >
 			    30 * rte_get_timer_hz()) {
 				/* The log cannot commit (a dead disk):
