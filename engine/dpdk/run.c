@@ -24,6 +24,8 @@
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
 
+#include <urcu-qsbr.h>
+
 #include <sluice/config.h>
 #include <sluice/replay.h>
 #include <sluice/screen.h>
@@ -451,7 +453,13 @@ static int state_open(struct sl_engine *e)
 		cfg.log_verdicts = vs.total_verdicts;
 		cfg.staged = true;
 	}
+	/* Recovery and the first snapshot walk and grow the tables, which
+	 * liburcu may resize meanwhile from its own thread: only a registered
+	 * QSBR reader is safe from that (main runs worker 0 later, which
+	 * registers itself again). */
+	rcu_register_thread();
 	e->state = sl_state_open(&cfg, err, sizeof(err));
+	rcu_unregister_thread();
 	if (!e->state) {
 		fprintf(stderr, "sluice run: state %s: %s\n",
 			cfg.dir ? cfg.dir : "(memory)", err);
@@ -619,12 +627,18 @@ out_log:
 out_snap:
 	sl_obs_fini(e); /* the threads that used it are joined */
 	sl_reload_fini(e);
+	/* Registered for the same reason as at open: the final snapshot and
+	 * the teardown delete every entry while the table shrinks.  An
+	 * unregistered main thread once hit liburcu's assertion in
+	 * _cds_lfht_gc_bucket here. */
+	rcu_register_thread();
 	if (e->state && sl_state_close(e->state) < 0) {
 		fprintf(stderr,
 			"sluice run: state %s: final checkpoint failed\n",
 			e->opt.state_dir);
 		status = 1;
 	}
+	rcu_unregister_thread();
 	e->state = NULL;
 out_ports:
 	if (e->vlog) { /* never handed to the log thread */

@@ -86,8 +86,9 @@ void sl_state_config_defaults(struct sl_state_config *cfg);
  * takes an exclusive lock on it (a second process gets an error), loads the
  * latest snapshot and replays the write-ahead logs after it (a torn tail
  * left by a crash is detected and cut), then writes a fresh snapshot.
- * Control plane.  Returns NULL with a message in err on failure.
- * Free with sl_state_close(). */
+ * Control plane, from a registered QSBR reader thread (recovery grows the
+ * tables while liburcu may resize them from its own thread).  Returns NULL
+ * with a message in err on failure.  Free with sl_state_close(). */
 struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
 			       size_t errlen);
 
@@ -139,9 +140,10 @@ int sl_state_compact(struct sl_state *st);
 int sl_state_checkpoint(struct sl_state *st);
 
 /* Checkpoints (when durable), then frees everything.  No data-plane call may
- * be running or follow.  Control plane, from a thread that is not an online
- * QSBR reader (or is unregistered).  Returns 0 or the -errno of the last
- * checkpoint (the state is freed anyway). */
+ * be running or follow.  Control plane, from a registered QSBR reader thread
+ * (it walks and empties the tables while liburcu may shrink them; it goes
+ * offline itself around their destruction).  Returns 0 or the -errno of the
+ * last checkpoint (the state is freed anyway). */
 int sl_state_close(struct sl_state *st);
 
 /* ------------------------------------------------------------ data plane */
