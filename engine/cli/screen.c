@@ -409,16 +409,21 @@ static struct sl_state *open_state(const struct screen_opts *o,
 		sl_vlog_stats(vlog, &vs);
 		cfg.log_id = id;
 		cfg.log_verdicts = vs.total_verdicts;
+		cfg.sync = false; /* synced when the log syncs (commit_state) */
 	}
 	return sl_state_open(&cfg, err, errlen);
 }
 
 /* The verdict log's group commit: the state changes of the verdicts about
- * to be written go to the state's log first. */
-static int commit_state(void *ctx)
+ * to be written go to the state's log first, and are synced before the log
+ * is (sync). */
+static int commit_state(void *ctx, bool sync)
 {
 	struct screen_run *r = ctx;
 	int rc = sl_state_flush(r->state);
+
+	if (rc == 0 && sync)
+		rc = sl_state_sync(r->state);
 
 	if (rc < 0 && !r->state_error)
 		r->state_error = -rc;

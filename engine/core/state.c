@@ -170,6 +170,7 @@ struct sl_state {
 	char *wbuf;	   /* flush buffer: a block header, then records */
 	size_t wbuf_cap;   /* records it holds */
 	uint64_t n_staged; /* records staged in wbuf (cfg.staged) */
+	bool wal_dirty;	   /* written since the last fdatasync */
 	uint8_t log_id[SL_STATE_LOG_ID_LEN]; /* zero: no commit log */
 	bool read_only;
 	uint64_t expired, wal_records, wal_flushes, replayed, torn_bytes;
@@ -902,6 +903,8 @@ static int flush_locked(struct sl_state *st)
 	rc = write_all(st->wal_fd, st->wbuf, sizeof(*bh) + n * sizeof(*out));
 	if (rc == 0 && st->cfg.sync && fdatasync(st->wal_fd) < 0)
 		rc = -errno;
+	else if (rc == 0)
+		st->wal_dirty = !st->cfg.sync;
 	if (rc < 0) {
 		/* Cut what may have been written, so that the next block
 		 * follows the last good one and replay reads past it.  The
@@ -964,6 +967,35 @@ int sl_state_stage(struct sl_state *st, unsigned worker, uint64_t tag,
 	__atomic_store_n(&w->tail, t, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&st->ctl);
 	return moved;
+}
+
+/* Closes the current WAL, durable first when flushes left it unsynced. */
+static void wal_close_locked(struct sl_state *st)
+{
+	if (st->wal_fd < 0)
+		return;
+	if (st->wal_dirty)
+		(void)fdatasync(st->wal_fd);
+	st->wal_dirty = false;
+	close(st->wal_fd);
+	st->wal_fd = -1;
+}
+
+int sl_state_sync(struct sl_state *st)
+{
+	int rc = 0;
+
+	if (!st->dir || st->read_only)
+		return 0;
+	pthread_mutex_lock(&st->ctl);
+	if (st->wal_dirty && st->wal_fd >= 0) {
+		if (fdatasync(st->wal_fd) < 0)
+			rc = -errno;
+		else
+			st->wal_dirty = false;
+	}
+	pthread_mutex_unlock(&st->ctl);
+	return rc;
 }
 
 int sl_state_flush(struct sl_state *st)
@@ -1166,8 +1198,7 @@ static int checkpoint_locked(struct sl_state *st, enum cp_mode mode)
 			return fd;
 		/* From here on, flushes go to the new WAL; everything in the
 		 * old one is already in the table, so in the snapshot. */
-		if (st->wal_fd >= 0)
-			close(st->wal_fd);
+		wal_close_locked(st);
 		st->wal_fd = fd;
 		st->wal_size = sizeof(struct whdr);
 		st->gen = gen; /* never reuse (O_TRUNC) a WAL in use */
@@ -1295,8 +1326,7 @@ int sl_state_rotate(struct sl_state *st)
 		rc = fd;
 		goto unlock;
 	}
-	if (st->wal_fd >= 0)
-		close(st->wal_fd);
+	wal_close_locked(st);
 	st->wal_fd = fd;
 	st->wal_size = sizeof(struct whdr);
 	st->gen++;

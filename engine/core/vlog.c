@@ -79,7 +79,7 @@ struct sl_vlog {
 	bool failed;	       /* fdatasync failed: refuse everything */
 	int err;	       /* last error, 0 or -errno */
 
-	int (*pre_commit)(void *ctx); /* sl_vlog_set_pre_commit */
+	int (*pre_commit)(void *ctx, bool sync); /* sl_vlog_set_pre_commit */
 	void *pre_commit_ctx;
 	uint8_t id[SL_VLOG_DIGEST_MAX]; /* h of the header record */
 	bool have_id;
@@ -415,6 +415,17 @@ static int do_sync(struct sl_vlog *log)
 {
 	if (!log->dirty)
 		return 0;
+	/* What the hook wrote before the groups now synced must be on disk
+	 * before them (docs/reliability.md, "Power cuts"). */
+	if (log->pre_commit) {
+		int rc = log->pre_commit(log->pre_commit_ctx, true);
+
+		if (rc < 0) {
+			log->err = rc;
+			log->st.write_errors++;
+			return rc;
+		}
+	}
 	if (fdatasync(log->fd) < 0) {
 		/* After a failed fsync the kernel may have dropped the dirty
 		 * pages: nothing written since the last good sync is known
@@ -589,7 +600,7 @@ int sl_vlog_commit(struct sl_vlog *log)
 	if (log->failed)
 		return log->err;
 	if (log->len && log->pre_commit) {
-		int rc = log->pre_commit(log->pre_commit_ctx);
+		int rc = log->pre_commit(log->pre_commit_ctx, false);
 
 		if (rc < 0) {
 			log->err = rc;
@@ -670,8 +681,8 @@ int sl_vlog_checkpoint(struct sl_vlog *log)
 	return rc < 0 ? rc : sl_vlog_commit(log);
 }
 
-void sl_vlog_set_pre_commit(struct sl_vlog *log, int (*fn)(void *ctx),
-			    void *ctx)
+void sl_vlog_set_pre_commit(struct sl_vlog *log,
+			    int (*fn)(void *ctx, bool sync), void *ctx)
 {
 	log->pre_commit = fn;
 	log->pre_commit_ctx = ctx;

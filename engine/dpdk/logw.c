@@ -217,11 +217,15 @@ static void write_quarantine(struct logw *lw, const struct sl_logmsg *msg)
 }
 
 /* The verdict log's pre-commit hook: the state changes behind the
- * verdicts about to be written go to the state's WAL first. */
-static int commit_state(void *ctx)
+ * verdicts about to be written go to the state's WAL first, and are
+ * synced before the log is (sync). */
+static int commit_state(void *ctx, bool sync)
 {
 	struct logw *lw = ctx;
 	int rc = sl_state_flush(lw->e->state);
+
+	if (rc == 0 && sync)
+		rc = sl_state_sync(lw->e->state);
 
 	if (rc < 0)
 		lw->e->logt.state_errors++;
@@ -265,15 +269,20 @@ static void maybe_rotate(struct logw *lw)
 	}
 }
 
-/* Commits what the passes since the last commit handled (the verdict
- * log's group commit, or the state WAL without a log), then lets every
- * worker send the datagrams that were waiting for it.  When commits keep
- * failing (a dead disk), the verdicts go out anyway after
+/* Commits what the passes since the last commit handled, then lets every
+ * worker send the datagrams that were waiting for it.  With a verdict log
+ * the log's own group policy decides when (docs/audit.md: a group once it
+ * holds group_records verdicts or its oldest is group_ms old; `force` for
+ * a drain and for shutdown): a verdict waits at most about group_ms plus
+ * one commit, and a lightly loaded engine does not sync for every
+ * datagram.  Without a log, the state's WAL is flushed every pass.  When
+ * commits keep failing (a dead disk), the verdicts go out anyway after
  * COMMIT_GIVE_UP_MS, counted: answering beats holding the wire forever,
  * and the exit status reports it. */
-static void commit_publish(struct logw *lw)
+static void commit_publish(struct logw *lw, bool force)
 {
 	struct sl_engine *e = lw->e;
+	struct sl_vlog_stats vs;
 	unsigned wi;
 	int rc;
 
@@ -281,7 +290,16 @@ static void commit_publish(struct logw *lw)
 		return;
 	if (lw->n_pending)
 		append_pending(lw);
-	rc = lw->vlog ? sl_vlog_commit(lw->vlog) : state_flush(lw);
+	if (lw->vlog) {
+		rc = force ? sl_vlog_commit(lw->vlog) : sl_vlog_tick(lw->vlog);
+		sl_vlog_stats(lw->vlog, &vs);
+		/* Not due yet: everything stays held until a later pass or
+		 * tick writes the group. */
+		if (rc == 0 && vs.written_seq + 1 != vs.next_seq)
+			return;
+	} else {
+		rc = state_flush(lw);
+	}
 	if (rc < 0) {
 		uint64_t now = mono_ms();
 
@@ -334,7 +352,7 @@ static unsigned drain(struct logw *lw)
 	}
 	if (total)
 		lw->uncommitted = true;
-	commit_publish(lw);
+	commit_publish(lw, false);
 	return total;
 }
 
@@ -352,7 +370,7 @@ static void tick(struct logw *lw)
 		lw->quar = NULL;
 		lw->quar_failed = false;
 	}
-	commit_publish(lw); /* retries a failed commit */
+	commit_publish(lw, false); /* a group due by age; retries a failure */
 	if (lw->vlog && sl_vlog_tick(lw->vlog) < 0)
 		e->logt.write_errors++;
 	if (lw->quar && fflush(lw->quar) != 0)
@@ -392,6 +410,7 @@ static void *log_main(void *arg)
 		 * (metrics.c): commit now, whatever the group policy. */
 		if (sl_obs_flush_wanted(e, &req)) {
 			tick(lw);
+			commit_publish(lw, true);
 			if (lw->vlog && sl_vlog_commit(lw->vlog) < 0)
 				e->logt.write_errors++;
 			publish_vlog_stats(lw);
@@ -400,6 +419,7 @@ static void *log_main(void *arg)
 		nanosleep(&nap, NULL);
 	}
 	tick(lw);
+	commit_publish(lw, true);
 	if (lw->vlog) {
 		/* Final checkpoint, commit, fdatasync. */
 		if (sl_vlog_close(lw->vlog) < 0)

@@ -452,6 +452,7 @@ static int state_open(struct sl_engine *e)
 		cfg.log_id = id;
 		cfg.log_verdicts = vs.total_verdicts;
 		cfg.staged = true;
+		cfg.sync = false; /* synced when the log syncs (logw.c) */
 	}
 	/* Recovery and the first snapshot walk and grow the tables, which
 	 * liburcu may resize meanwhile from its own thread: only a registered

@@ -99,6 +99,12 @@ struct sl_state *sl_state_open(const struct sl_state_config *cfg, char *err,
  * workers fail safe). */
 int sl_state_flush(struct sl_state *st);
 
+/* fdatasync()s the WAL when flushes with cfg.sync off wrote to it since
+ * the last sync: the verdict log's hook calls it before the log's own
+ * fdatasync, so that the state is never less durable than the verdicts
+ * (docs/reliability.md).  Control plane.  Returns 0 or -errno. */
+int sl_state_sync(struct sl_state *st);
+
 /* With cfg.staged: moves the records worker `worker` made while its tag
  * was `tag` from its ring to the WAL buffer, as the effect of the verdict
  * with log ordinal `ordinal`; the next sl_state_flush() writes them.

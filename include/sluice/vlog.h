@@ -105,13 +105,15 @@ int sl_vlog_tick(struct sl_vlog *log);
  * Returns 0, -ENOKEY without a key, or -errno. */
 int sl_vlog_checkpoint(struct sl_vlog *log);
 
-/* Called by every group commit before its write(), when something is
- * buffered: the verdict log as commit record (docs/reliability.md) makes
- * the state changes behind the buffered verdicts durable here first.  A
- * negative return fails the commit (nothing is written; the buffer stays
- * for the next commit).  fn NULL: none.  Owning thread only. */
-void sl_vlog_set_pre_commit(struct sl_vlog *log, int (*fn)(void *ctx),
-			    void *ctx);
+/* The verdict log as commit record (docs/reliability.md): fn(ctx, false)
+ * is called by every group commit before its write(), when something is
+ * buffered, to write the state changes behind the buffered verdicts
+ * first; fn(ctx, true) before every fdatasync() of the log, to make what
+ * it wrote durable first (so a power cut never keeps a verdict whose
+ * change it lost).  A negative return fails the commit or the sync
+ * (nothing more is written).  fn NULL: none.  Owning thread only. */
+void sl_vlog_set_pre_commit(struct sl_vlog *log,
+			    int (*fn)(void *ctx, bool sync), void *ctx);
 
 /* The log's identity: the first n (at most the digest size) bytes of the
  * hash of its header record, which no other log shares.  Returns n, or 0

@@ -59,10 +59,8 @@ static int visit(void *ctx, const struct sl_vlog_rec *rec)
 	if (rec->kind != SL_VLOG_REC_VERDICT)
 		return 0;
 	/* What the engines do with a logged verdict line. */
-	if (sl_verdict_from_json(rec->line, rec->len, &v) == 0 &&
-	    v.has_decl_id)
-		memcpy(s->ids[s->verified & 3], v.decl_id,
-		       sizeof(s->ids[0]));
+	if (sl_verdict_from_json(rec->line, rec->len, &v) == 0 && v.has_decl_id)
+		memcpy(s->ids[s->verified & 3], v.decl_id, sizeof(s->ids[0]));
 	return sl_replay_visit(s->rp, rec) < 0 ? -ENOMEM : 0;
 }
 
@@ -162,14 +160,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!s.rp)
 		abort();
 	fd = memfd_with(data, size);
-	rc = sl_vlog_verify_fd(fd,
-			       &(struct sl_vlog_verify_opts){
-				   .keys = keys,
-				   .unknown_key_ok = mode & 1,
-				   .keep_going = mode & 2,
-				   .visit = visit,
-				   .ctx = &s},
-			       &r);
+	rc = sl_vlog_verify_fd(
+	    fd,
+	    &(struct sl_vlog_verify_opts){.keys = keys,
+					  .unknown_key_ok = mode & 1,
+					  .keep_going = mode & 2,
+					  .visit = visit,
+					  .ctx = &s},
+	    &r);
 	if (rc < 0 && rc != -ENOMEM)
 		__builtin_trap(); /* a memfd reads */
 	if (rc == 0) {
@@ -184,11 +182,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sl_replay_seal(s.rp) == 0) {
 		for (i = 0; i < 4; i++)
 			if (s.ids[i][0])
-				(void)sl_replay_take(s.rp, s.ids[i],
-						     strlen(s.ids[i]),
-						     i & 1 ? SL_REPLAY_JSON
-							   : SL_REPLAY_MSGPACK,
-						     &a);
+				(void)sl_replay_take(
+				    s.rp, s.ids[i], strlen(s.ids[i]),
+				    i & 1 ? SL_REPLAY_JSON : SL_REPLAY_MSGPACK,
+				    &a);
 	}
 	sl_replay_free(s.rp);
 	if (rc == 0 && (mode & 0xc) == 0xc)

@@ -428,12 +428,16 @@ static int hook_calls;
 static int hook_rc;
 static char hook_path[300];
 static long hook_size_seen;
+static char hook_seq[16]; /* 'w' per write call, 's' per sync call */
 
-static int hook(void *ctx)
+static int hook(void *ctx, bool sync)
 {
 	FILE *f = fopen(hook_path, "r");
+	size_t n = strlen(hook_seq);
 
 	(void)ctx;
+	if (n + 1 < sizeof(hook_seq))
+		hook_seq[n] = sync ? 's' : 'w';
 	hook_calls++;
 	if (f) {
 		fseek(f, 0, SEEK_END);
@@ -452,7 +456,8 @@ static void verdict(sl_verdict_t *v, const char *id, uint8_t kind)
 	snprintf(v->ruleset, sizeof(v->ruleset), "r1");
 }
 
-static struct sl_vlog *open_log(const char *name, struct sl_replay *rp)
+static struct sl_vlog *open_log_sync(const char *name, struct sl_replay *rp,
+				     enum sl_vlog_sync sync)
 {
 	struct sl_vlog_config c;
 	struct sl_vlog *log;
@@ -461,7 +466,7 @@ static struct sl_vlog *open_log(const char *name, struct sl_replay *rp)
 	sl_vlog_config_init(&c);
 	snprintf(hook_path, sizeof(hook_path), "%s/%s", dir, name);
 	c.path = hook_path;
-	c.sync = SL_VLOG_SYNC_NONE;
+	c.sync = sync;
 	c.group_records = 0;
 	c.warn = NULL;
 	if (rp) {
@@ -471,6 +476,42 @@ static struct sl_vlog *open_log(const char *name, struct sl_replay *rp)
 	log = sl_vlog_open(&c, err, sizeof(err));
 	cr_assert_not_null(log, "%s", err);
 	return log;
+}
+
+static struct sl_vlog *open_log(const char *name, struct sl_replay *rp)
+{
+	return open_log_sync(name, rp, SL_VLOG_SYNC_NONE);
+}
+
+/* With fsync batch, each commit writes the state (w), then the group,
+ * then syncs the state (s) before it syncs the log; with none, nothing is
+ * synced until the close. */
+Test(commit, the_state_is_synced_before_the_log_is)
+{
+	struct sl_vlog *log = open_log_sync("s.log", NULL, SL_VLOG_SYNC_BATCH);
+	sl_verdict_t v;
+
+	sl_vlog_set_pre_commit(log, hook, NULL);
+	hook_rc = 0;
+	memset(hook_seq, 0, sizeof(hook_seq));
+	verdict(&v, "S1", SL_VERDICT_RELEASE);
+	cr_assert_eq(sl_vlog_append(log, &v, 1), 1);
+	cr_assert_eq(sl_vlog_commit(log), 0);
+	cr_expect_str_eq(hook_seq, "ws");
+	hook_rc = -EIO;
+	cr_assert_eq(sl_vlog_append(log, &v, 1), 1);
+	cr_expect_eq(sl_vlog_commit(log), -EIO, "a failed state write");
+	sl_vlog_close(log);
+
+	log = open_log_sync("n.log", NULL, SL_VLOG_SYNC_NONE);
+	sl_vlog_set_pre_commit(log, hook, NULL);
+	hook_rc = 0;
+	memset(hook_seq, 0, sizeof(hook_seq));
+	cr_assert_eq(sl_vlog_append(log, &v, 1), 1);
+	cr_assert_eq(sl_vlog_commit(log), 0);
+	cr_expect_str_eq(hook_seq, "w");
+	sl_vlog_close(log);
+	cr_expect_str_eq(hook_seq, "ws", "the close syncs, state first");
 }
 
 Test(commit, the_hook_runs_before_each_write_and_can_stop_it)
