@@ -7,24 +7,7 @@ set -euo pipefail
 gen=${SLUICE_BIN:?}/sluice-gen
 build=${SLUICE_BUILD:?}
 src=${SLUICE_SRC:?}
-tmp=${SLUICE_TMP:-$(mktemp -d)}
-rm -rf "$tmp" && mkdir -p "$tmp"
-fails=0
-pass=0
-
-ok() { pass=$((pass + 1)); }
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-expect_eq() { # what got want
-	if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi
-}
-status() { # command... -> prints its exit status
-	local rc=0
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	echo "$rc"
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # ------------------------------------------------------------- --help
 "$gen" --help >"$tmp/h" && grep -q '^usage: sluice-gen' "$tmp/h" && ok ||
@@ -140,5 +123,4 @@ grep -q 'all verdicts aligned' "$tmp/acc" && ok || fail "sample verdicts misalig
 [ -s "$build/demo/verdicts.jsonl" ] && ok || fail "demo wrote no verdicts"
 grep -q '^total ' "$tmp/demo" && ok || fail "demo printed no accuracy"
 
-echo "test_gen: $pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish test_gen

@@ -7,36 +7,22 @@ set -euo pipefail
 
 rulec=${SLUICE_BIN:?}/sluice-rulec
 src=${SLUICE_SRC:?}
-tmp=${SLUICE_TMP:-$(mktemp -d)}
-rm -rf "$tmp" && mkdir -p "$tmp"
-fails=0
-pass=0
-
-ok() { pass=$((pass + 1)); }
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-rc_of() { # command... -> exit status
-	local rc=0
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	echo "$rc"
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # ------------------------------------------------------------- --help
 "$rulec" --help >"$tmp/h" && grep -q '^usage: sluice-rulec -o' "$tmp/h" && ok ||
 	fail "--help"
-[ "$(rc_of "$rulec")" = 2 ] && ok || fail "no arguments: exit 2"
-[ "$(rc_of "$rulec" -o x --check y)" = 2 ] && ok || fail "two modes: exit 2"
-[ "$(rc_of "$rulec" --bogus)" = 2 ] && ok || fail "unknown option: exit 2"
+[ "$(status "$rulec")" = 2 ] && ok || fail "no arguments: exit 2"
+[ "$(status "$rulec" -o x --check y)" = 2 ] && ok || fail "two modes: exit 2"
+[ "$(status "$rulec" --bogus)" = 2 ] && ok || fail "unknown option: exit 2"
 
 # ------------------------------------------------------------ compile
-[ "$(rc_of "$rulec" -o "$tmp/r.bundle" "$src/rules")" = 0 ] && ok ||
+[ "$(status "$rulec" -o "$tmp/r.bundle" "$src/rules")" = 0 ] && ok ||
 	fail "compile rules/: $(cat "$tmp/err")"
 grep -q "wrote $tmp/r.bundle: [0-9]* rules" "$tmp/err" && ok || fail "summary"
 [ -s "$tmp/r.bundle" ] && ok || fail "no bundle written"
 ls "$tmp" | grep -q 'r.bundle.' && fail "temporary file left" || ok
-[ "$(rc_of "$rulec" --check "$src/rules")" = 0 ] && ok || fail "--check rules/"
+[ "$(status "$rulec" --check "$src/rules")" = 0 ] && ok || fail "--check rules/"
 grep -q '^sluice-rulec: checked' "$tmp/err" && ok || fail "--check summary"
 
 # every error of every file, as FILE:LINE:COL: error:, exit 1
@@ -62,7 +48,7 @@ rules:
     action: hold
     match: {regex: ['(']}
 EOF
-[ "$(rc_of "$rulec" -o "$tmp/bad.bundle" "$tmp/bad")" = 1 ] && ok ||
+[ "$(status "$rulec" -o "$tmp/bad.bundle" "$tmp/bad")" = 1 ] && ok ||
 	fail "bad rules: exit 1"
 [ ! -e "$tmp/bad.bundle" ] && ok || fail "bundle written despite errors"
 grep -q "^$tmp/bad/a.yaml:6:34: error: unknown field 'item.colour'" "$tmp/err" &&
@@ -76,7 +62,7 @@ grep -q "^$tmp/bad/b.yaml:6:22: error: bad regex '('" "$tmp/err" && ok ||
 grep -q '^sluice-rulec: 4 errors$' "$tmp/err" && ok || fail "error count"
 
 # ------------------------------------------------------------ explain
-[ "$(rc_of "$rulec" --explain "$tmp/r.bundle")" = 0 ] && ok || fail "--explain"
+[ "$(status "$rulec" --explain "$tmp/r.bundle")" = 0 ] && ok || fail "--explain"
 grep -q '^id         [0-9a-f]\{16\}$' "$tmp/out" && ok || fail "explain: id"
 grep -q '^  PROHIBITED.ENDANGERED  seize' "$tmp/out" && ok ||
 	fail "explain: rule"
@@ -85,22 +71,22 @@ grep -q '^database   .*BLOCK' "$tmp/out" && ok || fail "explain: database"
 
 # damaged bundles are refused with exit 2 and a message
 head -c 1000 "$tmp/r.bundle" >"$tmp/trunc.bundle"
-[ "$(rc_of "$rulec" --explain "$tmp/trunc.bundle")" = 2 ] && ok ||
+[ "$(status "$rulec" --explain "$tmp/trunc.bundle")" = 2 ] && ok ||
 	fail "truncated: exit 2"
 grep -q 'truncated' "$tmp/err" && ok || fail "truncated: message"
 cp "$tmp/r.bundle" "$tmp/flip.bundle"
 printf '\xff' | dd of="$tmp/flip.bundle" bs=1 seek=5000 conv=notrunc 2>/dev/null
-[ "$(rc_of "$rulec" --explain "$tmp/flip.bundle")" = 2 ] && ok ||
+[ "$(status "$rulec" --explain "$tmp/flip.bundle")" = 2 ] && ok ||
 	fail "flipped: exit 2"
 grep -q 'checksum mismatch' "$tmp/err" && ok || fail "flipped: message"
 
 # --------------------------------------------------------------- test
-[ "$(rc_of "$rulec" --test "$src/rules/default.cases.yaml" -r "$tmp/r.bundle")" = 0 ] &&
+[ "$(status "$rulec" --test "$src/rules/default.cases.yaml" -r "$tmp/r.bundle")" = 0 ] &&
 	ok || fail "--test default cases: $(cat "$tmp/out" "$tmp/err")"
 grep -q '^[0-9]* cases: [0-9]* passed, 0 failed' "$tmp/out" && ok ||
 	fail "--test summary"
 # the same cases against sources compiled on the fly
-[ "$(rc_of "$rulec" --test "$src/rules/default.cases.yaml" "$src/rules")" = 0 ] &&
+[ "$(status "$rulec" --test "$src/rules/default.cases.yaml" "$src/rules")" = 0 ] &&
 	ok || fail "--test with SOURCEs"
 # a failing case: exit 1 and a reason
 cat >"$tmp/f.cases.yaml" <<'EOF'
@@ -114,7 +100,7 @@ cases:
     decl: {items: [{hs_code: '9601100000', name: 象牙手镯, qty: 1, price: 10}]}
     rules: []
 EOF
-[ "$(rc_of "$rulec" --test "$tmp/f.cases.yaml" -r "$tmp/r.bundle")" = 1 ] &&
+[ "$(status "$rulec" --test "$tmp/f.cases.yaml" -r "$tmp/r.bundle")" = 1 ] &&
 	ok || fail "failing case: exit 1"
 grep -q 'rule PROHIBITED.ENDANGERED fired on items\[0\].name but must not' \
 	"$tmp/out" && ok || fail "failing case: reason"
@@ -126,5 +112,4 @@ grep -q 'rule PROHIBITED.ENDANGERED fired on items\[0\].name but must not' \
 [ -s "${SLUICE_BUILD:?}/share/sluice/default.bundle" ] && ok ||
 	fail "default bundle not built"
 
-echo "test_rulec: $pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish test_rulec

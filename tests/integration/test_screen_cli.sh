@@ -5,30 +5,7 @@
 set -euo pipefail
 
 bin=${SLUICE_BIN:?}/sluice
-tmp=${SLUICE_TMP:-$(mktemp -d)}
-rm -rf "$tmp" && mkdir -p "$tmp"
-fails=0
-pass=0
-
-ok() { pass=$((pass + 1)); }
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-expect_eq() { # what got want
-	if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi
-}
-
-# One valid declaration (the SPEC 3 example), with a given decl_id.
-decl() {
-	printf '{"decl_id":"%s","flow":"import","trade_mode":"9610",' "$1"
-	printf '"declared_at":"2026-11-29T08:15:00+08:00","customs_code":"0501",'
-	printf '"ebc":{"code":"91350100M000100Y43","name":"Example Trading Co."},'
-	printf '"buyer":{"name":"张三","id_type":"id_card","id_number":"11010519491231002X"},'
-	printf '"origin_country":"JP","currency":"CNY","goods_value":398.00,'
-	printf '"items":[{"seq":1,"hs_code":"3304990099","name":"%s","qty":2,"price":199.00}]}\n' \
-		"${2:-保湿面霜}"
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # ------------------------------------------------------------ --help etc.
 "$bin" --help >"$tmp/h" && grep -q '^usage: sluice' "$tmp/h" && ok || fail "sluice --help"
@@ -123,5 +100,4 @@ expect_eq "2000 in, 2000 out" "$(wc -l <"$tmp/out")" 2000
 expect_eq "2000 in order" "$(jq -r .decl_id "$tmp/out" | md5sum)" \
 	"$(seq 1 2000 | sed 's/^/C-/' | md5sum)"
 
-echo "test_screen_cli: $pass passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish test_screen_cli
