@@ -3,17 +3,7 @@
 # enterprise, every parcel to its own consignee address (no split
 # shipment) and on its own day of 2026 (mod 300), interleaved buyer by
 # buyer.  awk only, so the test needs nothing beyond the base system.
-#   awk -v BUYERS=100 -v PER=40 -v VALUE=1000 -f buyers.awk
-function idcard(n,    body, s, i, w, c) {
-	# string concatenation: mawk's %d stops at 2^31
-	body = "11010519800" sprintf("%06d", n)
-	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
-	s = 0
-	for (i = 1; i <= 17; i++)
-		s += substr(body, i, 1) * w[i]
-	c = substr("10X98765432", s % 11 + 1, 1)
-	return body c
-}
+#   awk -v BUYERS=100 -v PER=40 -v VALUE=1000 -f idcard.awk -f buyers.awk
 BEGIN {
 	if (!BUYERS) BUYERS = 100
 	if (!PER) PER = 40

@@ -12,16 +12,7 @@
 #     its decl_id); one in 97 is a 1210 export (no buyer limit).
 # With PART=0 or PART=1, only the buyers of that parity are written (one
 # stream per DPDK worker, so that each buyer's parcels keep their order).
-#   awk -v N=20000 -v BUYERS=200 [-v PART=0] -f crash_corpus.awk
-function idcard(n,    body, s, i, w, c) {
-	body = "11010519800" sprintf("%06d", n)
-	split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ")
-	s = 0
-	for (i = 1; i <= 17; i++)
-		s += substr(body, i, 1) * w[i]
-	c = substr("10X98765432", s % 11 + 1, 1)
-	return body c
-}
+#   awk -v N=20000 -v BUYERS=200 [-v PART=0] -f idcard.awk -f crash_corpus.awk
 BEGIN {
 	if (!N) N = 20000
 	if (!BUYERS) BUYERS = 200

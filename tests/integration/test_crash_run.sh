@@ -24,7 +24,7 @@ code,name,tier,negative_list
 91350100M000100Y43,"Example Trading Co., Ltd.",advanced,0
 CSV
 for p in 0 1; do
-	awk -v N=60000 -v BUYERS=400 -v PART=$p -f "$here/crash_corpus.awk" >c$p.jsonl
+	awk -v N=60000 -v BUYERS=400 -v PART=$p -f "$here/idcard.awk" -f "$here/crash_corpus.awk" >c$p.jsonl
 	"$PCAP" encode -q --per-datagram 8 c$p.jsonl c$p.pcap 2>/dev/null ||
 		fail "sluice-pcap encode"
 done

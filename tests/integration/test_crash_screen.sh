@@ -33,7 +33,7 @@ cat >reg.csv <<'CSV'
 code,name,tier,negative_list
 91350100M000100Y43,"Example Trading Co., Ltd.",advanced,0
 CSV
-awk -v N=40000 -v BUYERS=300 -f "$here/crash_corpus.awk" >all.jsonl
+awk -v N=40000 -v BUYERS=300 -f "$here/idcard.awk" -f "$here/crash_corpus.awk" >all.jsonl
 n=$(wc -l <all.jsonl)
 # exec: run in the background, $! is the engine itself, not a subshell
 screen() { exec "$bin/sluice" screen -e reg.csv "$@"; }

@@ -18,7 +18,7 @@ code,name,tier,negative_list
 91350100M000100Y43,"Example Trading Co., Ltd.",advanced,0
 CSV
 B=400
-awk -v BUYERS=$B -v PER=300 -v VALUE=1000 -f "$here/buyers.awk" >all.jsonl
+awk -v BUYERS=$B -v PER=300 -v VALUE=1000 -f "$here/idcard.awk" -f "$here/buyers.awk" >all.jsonl
 n=$(wc -l <all.jsonl)
 # the uninterrupted run, for comparison
 "$bin" screen -e reg.csv --state ref all.jsonl >ref.out 2>ref.err

@@ -15,7 +15,7 @@ cat >reg.csv <<'CSV'
 code,name,tier,negative_list
 91350100M000100Y43,"Example Trading Co., Ltd.",advanced,0
 CSV
-awk -v BUYERS=50 -v PER=40 -v VALUE=1000 -f "$here/buyers.awk" >all.jsonl
+awk -v BUYERS=50 -v PER=40 -v VALUE=1000 -f "$here/idcard.awk" -f "$here/buyers.awk" >all.jsonl
 n=$(wc -l <all.jsonl)
 head -n $((n / 2)) all.jsonl >first.jsonl
 tail -n +$((n / 2 + 1)) all.jsonl >second.jsonl
