@@ -44,6 +44,10 @@
 #define MONEY_BITS 48
 #define MONEY_MASK ((UINT64_C(1) << MONEY_BITS) - 1)
 #define TAG_MAX	   UINT64_C(0xffff)
+/* A buyer slot word no add can make (its year would be TAG_MAX, which
+ * sl_state_buyer_add refuses): the control plane is unlinking the buyer
+ * (expired), so a worker that reads it looks the buyer up again. */
+#define SLOT_DEAD UINT64_MAX
 
 /* ------------------------------------------------------------- records */
 
@@ -431,7 +435,7 @@ enum sl_state_rc sl_state_buyer_add(struct sl_state *st, unsigned worker,
 
 	*total = 0;
 	if (worker >= st->cfg.n_workers || amount < 0 || year <= 0 ||
-	    (uint64_t)year > TAG_MAX || limit < 0)
+	    (uint64_t)year >= TAG_MAX || limit < 0)
 		return SL_STATE_BAD_ARG;
 	w = &st->w[worker];
 	if ((uint64_t)limit > MONEY_MASK)
@@ -443,6 +447,7 @@ enum sl_state_rc sl_state_buyer_add(struct sl_state *st, unsigned worker,
 		return SL_STATE_WAL_FULL;
 	}
 	rcu_read_lock();
+again:
 	b = buyer_get(st, w, buyer);
 	if (!b) {
 		rcu_read_unlock();
@@ -452,6 +457,13 @@ enum sl_state_rc sl_state_buyer_add(struct sl_state *st, unsigned worker,
 	slot = &b->slot[year & 1];
 	old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	for (;;) {
+		if (old == SLOT_DEAD) {
+			/* Being unlinked by an expiry (buyer_kill): an add
+			 * here would be lost with the node.  The unlink
+			 * follows at once; then the lookup inserts anew. */
+			caa_cpu_relax();
+			goto again;
+		}
 		tag = old >> MONEY_BITS;
 		if (tag > (uint64_t)year) {
 			rcu_read_unlock();
@@ -1165,6 +1177,25 @@ static bool buyer_expired(uint64_t s0, uint64_t s1, int newest_year)
 	return newest_year && y0 < newest_year - 1 && y1 < newest_year - 1;
 }
 
+/* Claims an expired buyer for unlinking: both slot words, as the expiry
+ * check read them, become SLOT_DEAD, so that no worker's add can land on
+ * the node after the check (it would be lost with the node: an annual
+ * total short by it).  False when a worker changed a slot since (the buyer
+ * is back: keep it).  Control plane, the only writer of SLOT_DEAD. */
+static bool buyer_kill(struct buyer *b, uint64_t s0, uint64_t s1)
+{
+	if (!__atomic_compare_exchange_n(&b->slot[0], &s0, SLOT_DEAD, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	if (!__atomic_compare_exchange_n(&b->slot[1], &s1, SLOT_DEAD, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Workers wait while slot 0 is dead; give it back. */
+		__atomic_store_n(&b->slot[0], s0, __ATOMIC_RELEASE);
+		return false;
+	}
+	return true;
+}
+
 static bool window_expired(uint32_t start, uint32_t len, int64_t newest_min,
 			   int64_t grace_min)
 {
@@ -1231,8 +1262,16 @@ static int checkpoint_locked(struct sl_state *st, enum cp_mode mode)
 	rcu_read_lock();
 	cds_lfht_for_each_entry (st->buyers, &it, b, node) {
 		uint64_t s0 = ld(&b->slot[0]), s1 = ld(&b->slot[1]);
+		bool gone = teardown;
 
-		if (teardown || buyer_expired(s0, s1, newest_year)) {
+		if (!gone && buyer_expired(s0, s1, newest_year)) {
+			gone = buyer_kill(b, s0, s1);
+			if (!gone) { /* a worker brought it back meanwhile */
+				s0 = ld(&b->slot[0]);
+				s1 = ld(&b->slot[1]);
+			}
+		}
+		if (gone) {
 			if (cds_lfht_del(st->buyers, &b->node) == 0) {
 				if (!teardown)
 					__atomic_fetch_add(&st->expired, 1,

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -452,5 +453,101 @@ Test(race, two_writers_never_pass_the_limit)
 		cr_expect_eq(sl_state_buyer_total(st, (uint64_t)i, 2026), 2,
 			     "buyer %d added once by each writer", i);
 	sl_state_close(st);
+	rcu_unregister_thread();
+}
+
+/* A buyer whose slots are two years old is expired by a checkpoint while a
+ * worker brings it back with this year's parcel: the worker's add must
+ * never land on the node the checkpoint unlinks (it would be lost, and the
+ * buyer's annual total with it).  The worker's years run forward batch by
+ * batch, so the checkpoints keep the table small and run often. */
+struct reviver {
+	struct sl_state *st;
+	volatile int done;
+	unsigned batches;
+	uint64_t lost; /* this year's parcels not in the total right after */
+};
+
+static void *revive(void *arg)
+{
+	struct reviver *r = arg;
+	sl_money_t tot;
+	unsigned i;
+	uint64_t j;
+
+	rcu_register_thread();
+	pthread_barrier_wait(&start);
+	for (i = 0; i < r->batches; i++) {
+		int year = 2000 + (int)i;
+		uint64_t k = (uint64_t)i * 64 + 1;
+
+		/* six years old (the same slot parity): expired at once */
+		for (j = k; j < k + 64; j++)
+			sl_state_buyer_add(r->st, 0, j, year - 6, 1, LIMIT,
+					   &tot);
+		for (j = k; j < k + 64; j++)
+			sl_state_buyer_add(r->st, 0, j, year, 1, LIMIT, &tot);
+		/* nothing of `year` can expire before year + 2 is seen */
+		for (j = k; j < k + 64; j++)
+			r->lost += sl_state_buyer_total(r->st, j, year) != 1;
+		rcu_quiescent_state();
+	}
+	r->done = 1;
+	rcu_unregister_thread();
+	return NULL;
+}
+
+static void *expire(void *arg)
+{
+	struct reviver *r = arg;
+
+	rcu_register_thread();
+	pthread_barrier_wait(&start);
+	while (!r->done)
+		sl_state_checkpoint(r->st);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+Test(race, expiry_never_loses_a_revived_buyer)
+{
+	struct sl_state_config cfg;
+	struct sl_state_stats s;
+	pthread_t t[2];
+	struct sl_state *st;
+	char err[256];
+	uint64_t lost = 0, expired = 0;
+	int round;
+
+	rcu_register_thread();
+	sl_state_config_defaults(&cfg);
+	cfg.n_workers = 1;
+	cfg.buyers_per_worker = 1 << 20;
+	/* The race is a window of a few instructions: rounds of fresh state
+	 * (the years must run forward) to meet it often without the fix. */
+	for (round = 0; round < 6; round++) {
+		struct reviver r = {.batches = 20000};
+
+		st = sl_state_open(&cfg, err, sizeof(err));
+		cr_assert_not_null(st, "%s", err);
+		r.st = st;
+		rcu_thread_offline();
+		pthread_barrier_init(&start, NULL, 2);
+		cr_assert_eq(pthread_create(&t[0], NULL, revive, &r), 0);
+		cr_assert_eq(pthread_create(&t[1], NULL, expire, &r), 0);
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		pthread_barrier_destroy(&start);
+		rcu_thread_online();
+		sl_state_stats(st, &s);
+		lost += r.lost;
+		expired += s.expired;
+		sl_state_close(st);
+	}
+	cr_expect_eq(lost, 0,
+		     "%" PRIu64 " buyers lost this year's parcel (%" PRIu64
+		     " expired)",
+		     lost, expired);
+	cr_expect_gt(expired, 0, "the checkpoints expired buyers");
 	rcu_unregister_thread();
 }
