@@ -116,7 +116,9 @@ static void append_pending(struct logw *lw)
 
 /* The state changes of verdict number vno of worker wi go to the WAL
  * buffer as the effect of the next verdict appended.  A full buffer is
- * written out first (through the log's commit, whose hook writes it). */
+ * written out first, directly: records may reach the WAL before their
+ * verdicts reach the log (recovery keeps only ordinals the log holds), and
+ * the log's commit would not write it when the log has nothing buffered. */
 static void stage(struct logw *lw, unsigned wi, uint64_t vno)
 {
 	struct sl_engine *e = lw->e;
@@ -124,7 +126,7 @@ static void stage(struct logw *lw, unsigned wi, uint64_t vno)
 
 	while (sl_state_stage(e->state, wi, vno,
 			      lw->next_ordinal + lw->n_pending) == -ENOSPC) {
-		if (++tries > 2 || sl_vlog_commit(lw->vlog) < 0) {
+		if (++tries > 2 || sl_state_flush(e->state) < 0) {
 			e->logt.state_errors++;
 			return;
 		}

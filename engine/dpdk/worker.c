@@ -441,8 +441,13 @@ static void handle_decls(struct sl_worker *w, const struct sl_snapshot *snap,
 				w->acc.decoded++;
 			if (!v.ruleset[0])
 				w->acc.no_ruleset++;
-			if (out_verdict(w, &o, q, &v, NULL))
-				w->vno++;
+			/* The number is spent even when the verdict could
+			 * not be placed (counted as unlogged): its state
+			 * changes then stay under a number no datagram
+			 * carries, and the log thread drops them as orphans
+			 * instead of committing them with the next one. */
+			(void)out_verdict(w, &o, q, &v, NULL);
+			w->vno++;
 		}
 		if (used == 0)
 			break; /* the rest was unreadable and is accounted */
