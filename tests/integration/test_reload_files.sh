@@ -112,7 +112,8 @@ check() {
 	batch
 	before=$(logged)
 	tcpreplay -q -i "$B" batch.pcap >/dev/null 2>&1 || fail "tcpreplay"
-	for _ in $(seq 100); do
+	# Up to 20 s for a loaded CI machine; a passing step leaves at once.
+	for _ in $(seq 400); do
 		n=$(logged)
 		[ "$n" -ge $((before + 20)) ] && break
 		sleep 0.05
