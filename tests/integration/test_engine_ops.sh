@@ -21,20 +21,9 @@ fail() {
 C="$SLUICE_BIN/sluicectl -s $T/ctl.sock"
 command -v tcpreplay >/dev/null || fail "tcpreplay is not installed (tools/setup.sh installs it)"
 
-# ---- a veth pair named after this run (interface names: 15 bytes).
-A=slo$$a B=slo$$b
-ip link add "$A" type veth peer name "$B" 2>"$T/ip.err" ||
-	fail "cannot create a veth pair (needs root/CAP_NET_ADMIN): $(cat "$T/ip.err")"
-engine=
-cleanup() {
-	[ -n "$engine" ] && kill "$engine" 2>/dev/null && wait "$engine" 2>/dev/null
-	ip link del "$A" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip link set "$A" up
-ip link set "$B" up
-# No IPv6 chatter on the test link: every frame counted is ours.
-sysctl -qw "net.ipv6.conf.$A.disable_ipv6=1" "net.ipv6.conf.$B.disable_ipv6=1" 2>/dev/null || true
+# ---- live traffic: a veth pair named after this run.
+. "${SLUICE_SRC:?}/tests/integration/veth_lib.sh"
+veth_up slo
 
 # ---- declarations: N valid-looking ones, then some without a decl_id
 # (quarantined).  Small datagrams: the veth's MTU is 1500.

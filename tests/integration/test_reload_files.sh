@@ -61,18 +61,8 @@ for f in half.bundle empty.bundle; do
 done
 
 # ---- live traffic: a veth pair named after this run.
-A=slr$$a B=slr$$b
-ip link add "$A" type veth peer name "$B" 2>ip.err ||
-	fail "cannot create a veth pair (needs root/CAP_NET_ADMIN): $(cat ip.err)"
-engine=
-cleanup() {
-	[ -n "$engine" ] && kill "$engine" 2>/dev/null && wait "$engine" 2>/dev/null
-	ip link del "$A" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip link set "$A" up
-ip link set "$B" up
-sysctl -qw "net.ipv6.conf.$A.disable_ipv6=1" "net.ipv6.conf.$B.disable_ipv6=1" 2>/dev/null || true
+. "${SLUICE_SRC:?}/tests/integration/veth_lib.sh"
+veth_up slr
 
 # Each step sends 20 declarations of the enterprise (new decl_ids each
 # time, so none is a replay of an earlier one).
